@@ -1,0 +1,206 @@
+"""Amazon S3 and S3-compatible stores (MinIO, R2, moto, LocalStack) through boto3."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+
+from s3_file_uploads.contract import (
+    ACLS,
+    PRIVATE,
+    Capabilities,
+    ObjectInfo,
+    StorageBackend,
+    UploadInstruction,
+)
+from s3_file_uploads.errors import (
+    AclNotSupported,
+    BackendConfigurationError,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
+
+#: S3 refuses a presigned URL valid for longer than this.
+MAXIMUM_PRESIGN_EXPIRY = 7 * 24 * 3600
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+UNREACHABLE_ERRORS = (
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    HTTPClientError,
+)
+
+
+class S3Backend(StorageBackend):
+    """Signs POST policies for uploads and presigned GETs for downloads.
+
+    The POST policy carries ``content-length-range``, the key, the content type and (when the
+    bucket uses ACLs) the ACL, so S3 itself refuses an upload that breaks them.
+    """
+
+    capabilities = Capabilities(
+        enforces_size_limit=True, enforces_content_type=True, acls=frozenset(ACLS)
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str = "",
+        bucket_name: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        session_token: str | None = None,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        addressing_style: str | None = None,
+        signature_version: str | None = "s3v4",
+        object_acls: bool = True,
+        timeout: float = 10,
+    ) -> None:
+        super().__init__(name=name)
+        if not bucket_name:
+            raise BackendConfigurationError(
+                f"The S3 backend configuration '{name}' has no bucket.",
+                hint="Set AWS_BUCKET_NAME (or AWS_STORAGE_BUCKET_NAME), or 'bucket_name' in "
+                "the configuration's OPTIONS.",
+            )
+        self.bucket_name = bucket_name
+        self.object_acls = object_acls
+        if not object_acls:
+            self.capabilities = Capabilities(enforces_size_limit=True, enforces_content_type=True)
+        session = boto3.session.Session(
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=session_token,
+            region_name=region_name,
+        )
+        self._client = session.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(
+                signature_version=signature_version,
+                s3={"addressing_style": addressing_style} if addressing_style else None,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        )
+
+    @classmethod
+    def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
+        def setting(*names: str) -> Any:
+            return next(
+                (getattr(django_settings, n) for n in names if getattr(django_settings, n, None)),
+                None,
+            )
+
+        defaults = {
+            "bucket_name": setting("AWS_BUCKET_NAME", "AWS_STORAGE_BUCKET_NAME"),
+            "access_key": setting("AWS_ACCESS_KEY_ID", "AWS_S3_ACCESS_KEY_ID"),
+            "secret_key": setting("AWS_SECRET_ACCESS_KEY", "AWS_S3_SECRET_ACCESS_KEY"),
+            "session_token": setting("AWS_SESSION_TOKEN", "AWS_S3_SESSION_TOKEN"),
+            "endpoint_url": setting("AWS_S3_ENDPOINT_URL"),
+            "region_name": setting("AWS_S3_REGION_NAME"),
+            "addressing_style": setting("AWS_S3_ADDRESSING_STYLE"),
+            "signature_version": setting("AWS_S3_SIGNATURE_VERSION"),
+            "object_acls": getattr(django_settings, "AWS_S3_OBJECT_ACLS", None),
+        }
+        return {option: value for option, value in defaults.items() if value is not None}
+
+    def presign_upload(
+        self, *, key: str, max_size: int, content_type: str, acl: str, expires_in: int
+    ) -> UploadInstruction:
+        fields = {"Content-Type": content_type}
+        conditions: list[Any] = [
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_size],
+        ]
+        s3_acl = self.map_acl(acl)
+        if s3_acl:
+            fields["acl"] = s3_acl
+            conditions.append({"acl": s3_acl})
+        post = self._client.generate_presigned_post(
+            self.bucket_name, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+        )
+        return UploadInstruction(
+            method="POST",
+            url=post["url"],
+            fields=post["fields"],
+            expires_at=_expiry(expires_in),
+        )
+
+    def presign_download(
+        self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
+    ) -> str:
+        params = {
+            "Bucket": self.bucket_name,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition,
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
+        return self._client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY)
+        )
+
+    def stat(self, key: str) -> ObjectInfo:
+        with _translate_errors(key):
+            head = self._client.head_object(Bucket=self.bucket_name, Key=key)
+        checksums = {"sha256": head["ChecksumSHA256"]} if head.get("ChecksumSHA256") else {}
+        return ObjectInfo(
+            key=key,
+            size=head["ContentLength"],
+            content_type=head.get("ContentType"),
+            etag=head.get("ETag", "").strip('"') or None,
+            checksums=checksums,
+        )
+
+    def delete(self, key: str) -> None:
+        with _translate_errors(key):
+            self._client.delete_object(Bucket=self.bucket_name, Key=key)
+
+    def map_acl(self, acl: str) -> str | None:
+        if not self.object_acls:
+            if acl == PRIVATE:
+                return None
+            raise AclNotSupported(
+                f"the '{acl}' ACL cannot be set: this bucket has object ACLs disabled "
+                "(Object Ownership 'bucket owner enforced'); grant access with a bucket "
+                "policy instead, or request 'private'"
+            )
+        return super().map_acl(acl)
+
+
+def _expiry(expires_in: int) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires_in)
+
+
+@contextlib.contextmanager
+def _translate_errors(key: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in NOT_FOUND_CODES:
+            raise ObjectNotFound(key) from exc
+        if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "RequestTimeout"}:
+            raise StorageUnavailable(f"S3 answered {status} {code}") from exc
+        raise StorageError(f"S3 refused the request: {code}") from exc
+    except UNREACHABLE_ERRORS as exc:
+        raise StorageUnavailable(f"S3 could not be reached: {exc}") from exc

@@ -1,0 +1,3 @@
+"""Fixtures shared by the core's tests and every backend's tests: the real storage servers."""
+
+pytest_plugins = ["tests.servers.moto"]

@@ -1,0 +1,103 @@
+"""The complete step: ask storage what arrived, hold it to the upload's promises, move the row once.
+
+Storage is asked before anything is written, and the row moves with one conditional UPDATE, so
+an unreachable storage leaves the row as it was and two completes at once make one transition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .contract import ObjectInfo
+from .errors import ObjectNotFound, UploadRefused
+from .models import OPEN_STATES, UploadedFile, UploadState
+from .plugins import hook
+from .signals import upload_completed
+
+
+class NotUploadedYet(Exception):
+    """Storage holds nothing under the key: the client has not sent the file (yet)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    upload: UploadedFile
+    #: Why the upload was refused; empty when it completed.
+    reason: str = ""
+
+
+def complete_upload(upload: UploadedFile) -> Outcome:
+    """Complete an open upload or say how it ended; may raise StorageUnavailable, NotUploadedYet."""
+    if upload.file_upload_state not in OPEN_STATES:
+        return Outcome(upload, upload.failure_reason)
+    storage = upload.storage
+    try:
+        info = storage.stat(upload.get_file_key())
+    except ObjectNotFound:
+        raise NotUploadedYet from None
+    try:
+        check_object(upload, info)
+    except UploadRefused as refusal:
+        return _refuse(upload, str(refusal))
+    reasons = hook().s3_file_uploads_before_complete(upload=upload, info=info)
+    if reason := next((r for r in reasons if r), None):
+        return _refuse(upload, str(reason))
+    now = timezone.now()
+    changes = {
+        "size": info.size,
+        "etag": (info.etag or "")[:255],
+        "completed_at": now,
+        "modified": now,
+    }
+    if not UploadedFile.objects.transition(
+        upload.pk, OPEN_STATES, UploadState.COMPLETED, **changes
+    ):
+        return _settled_elsewhere(upload)
+    for field, value in changes.items():
+        setattr(upload, field, value)
+    upload.file_upload_state = UploadState.COMPLETED
+    hook().s3_file_uploads_upload_completed(upload=upload)
+    upload_completed.send(sender=UploadedFile, upload=upload)
+    return Outcome(upload)
+
+
+def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
+    """Raise UploadRefused when the stored object breaks what its upload was signed for."""
+    if info.size < 1:
+        raise UploadRefused("The file is empty.")
+    if upload.size_limit is not None and info.size > upload.size_limit:
+        raise UploadRefused(
+            f"The file is {info.size} bytes; the limit is {upload.size_limit} bytes."
+        )
+    if upload.declared_size is not None and info.size != upload.declared_size:
+        raise UploadRefused(
+            f"The file is {info.size} bytes, but {upload.declared_size} bytes were declared."
+        )
+    if upload.content_type and _media_type(info.content_type) != _media_type(upload.content_type):
+        raise UploadRefused(
+            f"The file was stored as '{info.content_type}', but '{upload.content_type}' was "
+            "declared; send the Content-Type the upload instruction gives."
+        )
+
+
+def _refuse(upload: UploadedFile, reason: str) -> Outcome:
+    upload.storage.delete(upload.get_file_key())
+    changes = {"failure_reason": reason[:500], "modified": timezone.now()}
+    if not UploadedFile.objects.transition(upload.pk, OPEN_STATES, UploadState.FAILED, **changes):
+        return _settled_elsewhere(upload)
+    for field, value in changes.items():
+        setattr(upload, field, value)
+    upload.file_upload_state = UploadState.FAILED
+    return Outcome(upload, reason)
+
+
+def _settled_elsewhere(upload: UploadedFile) -> Outcome:
+    """Another request moved the row first: report what it decided."""
+    upload.refresh_from_db()
+    return Outcome(upload, upload.failure_reason)
+
+
+def _media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()

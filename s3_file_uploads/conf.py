@@ -1,0 +1,68 @@
+"""Every setting this app reads, in one place, with its default.
+
+The seed's flat settings (``MAX_FILE_UPLOAD_SIZE``, ``AWS_BUCKET_NAME``, the ``AWS_*``
+credentials) keep working; ``STORAGE_BACKEND`` names the default backend configuration and
+``S3_FILE_UPLOADS`` holds the rest::
+
+    STORAGE_BACKEND = "s3"
+    S3_FILE_UPLOADS = {
+        "BACKENDS": {"s3": {"BACKEND": "s3", "OPTIONS": {"bucket_name": "uploads"}}},
+        "ALLOWED_ACLS": ["private"],
+    }
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_BACKEND = "s3"
+DEFAULTS: dict[str, Any] = {
+    "BACKENDS": {},
+    "UPLOAD_EXPIRY": 300,
+    "DOWNLOAD_EXPIRY": 300,
+    "ALLOWED_ACLS": ["private"],
+    "ALLOW_ANONYMOUS": False,
+    "KEY_PREFIX": "uploads/",
+    "PERMISSION_CLASSES": ["s3_file_uploads.permissions.UploadPermission"],
+    "PLUGINS": [],
+}
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """One named backend configuration: which backend class, with which options."""
+
+    name: str
+    backend: str
+    options: dict[str, Any]
+
+
+def app_setting(name: str) -> Any:
+    """One key of ``S3_FILE_UPLOADS``, or its default."""
+    return getattr(settings, "S3_FILE_UPLOADS", {}).get(name, DEFAULTS[name])
+
+
+def default_backend_name() -> str:
+    return getattr(settings, "STORAGE_BACKEND", DEFAULT_BACKEND)
+
+
+def max_upload_size() -> int | None:
+    return getattr(settings, "MAX_FILE_UPLOAD_SIZE", None)
+
+
+def backend_configs() -> dict[str, BackendConfig]:
+    """Every named configuration, plus an implied one for a default not spelled out.
+
+    A default name absent from ``BACKENDS`` means "that backend, configured from flat settings",
+    which is how the seed's settings (no ``BACKENDS`` at all) select S3.
+    """
+    configs = {
+        name: BackendConfig(name, conf.get("BACKEND", name), dict(conf.get("OPTIONS", {})))
+        for name, conf in app_setting("BACKENDS").items()
+    }
+    default = default_backend_name()
+    configs.setdefault(default, BackendConfig(default, default, {}))
+    return configs

@@ -1,0 +1,150 @@
+"""The contract every storage backend implements, and the small value types it speaks in.
+
+A backend signs, stats and deletes; it never sees a request, a user or a database row. Views
+talk to backends only through this module, so nothing above a backend imports a cloud SDK, and
+a third-party backend needs nothing but this file to be complete.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from .errors import AclNotSupported
+
+PRIVATE = "private"
+PUBLIC_READ = "public-read"
+PUBLIC_READ_WRITE = "public-read-write"
+AUTHENTICATED_READ = "authenticated-read"
+ACLS = (PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE, AUTHENTICATED_READ)
+
+Disposition = Literal["attachment", "inline"]
+
+
+@dataclass(frozen=True)
+class UploadInstruction:
+    """What the browser does to send the bytes: the same shape on every cloud.
+
+    ``POST`` means a multipart form with ``fields`` first and the file last; ``PUT`` means the
+    raw body with ``headers``.
+    """
+
+    method: Literal["POST", "PUT"]
+    url: str
+    expires_at: datetime
+    fields: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "fields": dict(self.fields),
+            "headers": dict(self.headers),
+            "expires_at": self.expires_at.isoformat().replace("+00:00", "Z"),
+        }
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What storage says it holds under a key; ``checksums`` maps ``md5``/``sha256`` to base64."""
+
+    key: str
+    size: int
+    content_type: str | None = None
+    etag: str | None = None
+    checksums: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, declared up front so views never discover it by an exception.
+
+    ``enforces_size_limit``/``enforces_content_type``: the storage itself refuses an upload that
+    breaks the signed limit or type (the complete step checks again either way). ``cors``: the
+    backend implements :meth:`StorageBackend.configure_cors`.
+    """
+
+    enforces_size_limit: bool = False
+    enforces_content_type: bool = False
+    multipart: bool = False
+    cors: bool = False
+    acls: frozenset[str] = frozenset({PRIVATE})
+
+
+class StorageBackend(abc.ABC):
+    """One storage service. Built once per named configuration and shared by every request.
+
+    Subclasses take their options as keyword arguments, translate their SDK's errors into
+    :mod:`s3_file_uploads.errors` at the boundary, and must be safe to use from many threads.
+    """
+
+    #: Capabilities of every instance of this backend; an instance may narrow them.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, *, name: str = "") -> None:
+        self.name = name
+
+    @classmethod
+    def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
+        """Options read from flat Django settings (django-storages' names), overridden by
+        the named configuration's ``OPTIONS``."""
+        return {}
+
+    def check(self) -> list[Any]:
+        """Django system check messages about this configuration (warnings, mostly)."""
+        return []
+
+    @abc.abstractmethod
+    def presign_upload(
+        self,
+        *,
+        key: str,
+        max_size: int,
+        content_type: str,
+        acl: str,
+        expires_in: int,
+    ) -> UploadInstruction:
+        """Sign one upload of at most ``max_size`` bytes of ``content_type`` to ``key``."""
+
+    @abc.abstractmethod
+    def presign_download(
+        self,
+        *,
+        key: str,
+        content_disposition: str,
+        content_type: str | None,
+        expires_in: int,
+    ) -> str:
+        """Sign a GET of ``key`` served with the given ``Content-Disposition`` header value."""
+
+    @abc.abstractmethod
+    def stat(self, key: str) -> ObjectInfo:
+        """Describe the stored object; raise :class:`~s3_file_uploads.errors.ObjectNotFound`."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Delete the object; deleting a missing object is not an error."""
+
+    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
+        """Set the CORS rules a browser upload from ``origins`` needs; return the rules set.
+
+        Only called when ``capabilities.cors`` is true.
+        """
+        raise NotImplementedError
+
+    def map_acl(self, acl: str) -> str | None:
+        """Translate one of :data:`ACLS` to this backend's term, or ``None`` for "no ACL to sign".
+
+        Raises :class:`~s3_file_uploads.errors.AclNotSupported` with the reason when the backend
+        cannot honour it.
+        """
+        if acl not in self.capabilities.acls:
+            raise AclNotSupported(
+                f"the {self.name or type(self).__name__} backend cannot honour the "
+                f"'{acl}' ACL; it supports: {', '.join(sorted(self.capabilities.acls))}"
+            )
+        return acl

@@ -1,0 +1,131 @@
+"""The upload row: what was promised to the client, and what storage turned out to hold."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from .contract import ACLS, PRIVATE
+from .disposition import content_disposition
+
+
+class UploadState(models.TextChoices):
+    NEW = "NEW", "New"
+    AWAIT_COMPLETE = "AWAIT_COMPLETE", "Awaiting Completion"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+
+
+#: States from which complete may still succeed.
+OPEN_STATES = (UploadState.NEW, UploadState.AWAIT_COMPLETE)
+
+
+class UploadedFileQuerySet(models.QuerySet):
+    def owned_by(self, user: Any) -> UploadedFileQuerySet:
+        """Rows of ``user``; anonymous requests see only anonymous rows (their id is the secret)."""
+        if user is None or not user.is_authenticated:
+            return self.filter(user__isnull=True)
+        return self.filter(user=user)
+
+    def transition(self, pk: Any, sources: tuple[str, ...], target: str, **changes: Any) -> bool:
+        """Move one row from any of ``sources`` to ``target`` in one conditional UPDATE.
+
+        Returns False when the row was no longer in a source state: another request got there
+        first, and nothing was written.
+        """
+        changes.setdefault("modified", timezone.now())
+        updated = self.filter(pk=pk, file_upload_state__in=sources).update(
+            file_upload_state=target, **changes
+        )
+        return updated == 1
+
+
+class UploadedFile(models.Model):
+    NEW = UploadState.NEW
+    AWAIT_COMPLETE = UploadState.AWAIT_COMPLETE
+    COMPLETED = UploadState.COMPLETED
+    FAILED = UploadState.FAILED
+    UPLOAD_STATES = UploadState.choices
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    file_key = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    file_upload_state = models.CharField(
+        max_length=50, choices=UploadState.choices, default=UploadState.NEW
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="uploaded_files",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+
+    backend = models.CharField(max_length=64, help_text="Backend configuration holding the object.")
+    acl = models.CharField(max_length=32, choices=[(a, a) for a in ACLS], default=PRIVATE)
+    content_type = models.CharField(max_length=255, blank=True)
+    declared_size = models.BigIntegerField(null=True, blank=True)
+    size_limit = models.BigIntegerField(null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True, help_text="Size of the stored object.")
+    etag = models.CharField(max_length=255, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+
+    objects = UploadedFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["file_upload_state", "created"])]
+
+    def __str__(self) -> str:
+        return self.filename or str(self.id)
+
+    @property
+    def file_path(self) -> str:
+        return reverse("s3_file_uploads:upload-file-fetch", args=(str(self.id),))
+
+    def get_file_key(self) -> str:
+        """The object key; rows made by 0.1.0 have no ``file_key`` and live under their id."""
+        return str(self.file_key or self.id)
+
+    @property
+    def storage(self):
+        """The backend holding this row's object (the one recorded at create, not the default)."""
+        from .registry import get_backend
+
+        return get_backend(self.backend or None)
+
+    def get_download_url(self) -> str:
+        return self._signed_url(inline=False)
+
+    def get_view_url(self) -> str:
+        return self._signed_url(inline=True)
+
+    def permit_reupload(self) -> bool:
+        """Open a completed or failed upload to a new complete, as 0.1.0 allowed on purpose."""
+        sources = (UploadState.NEW, UploadState.COMPLETED, UploadState.FAILED)
+        moved = UploadedFile.objects.transition(
+            self.pk, sources, UploadState.AWAIT_COMPLETE, completed_at=None, failure_reason=""
+        )
+        if moved:
+            self.file_upload_state = UploadState.AWAIT_COMPLETE
+        return moved
+
+    def _signed_url(self, *, inline: bool) -> str:
+        from .conf import app_setting
+
+        return self.storage.presign_download(
+            key=self.get_file_key(),
+            content_disposition=content_disposition(
+                self.filename, inline=inline, content_type=self.content_type
+            ),
+            content_type=self.content_type or None,
+            expires_in=app_setting("DOWNLOAD_EXPIRY"),
+        )

@@ -1,0 +1,85 @@
+"""What a client may ask for when creating an upload, and what every reply says about one."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.fields import DateTimeField
+
+from .conf import app_setting, max_upload_size
+from .contract import ACLS, PRIVATE
+from .keys import clean_display_name
+from .models import UploadedFile
+
+#: ``type/subtype`` with optional parameters, as RFC 9110 spells a media type.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (an RFC 9110 token)
+MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"\\\r\n]*\"))*$")
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+_datetime = DateTimeField()
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    """The body of ``POST /``: JSON or form-encoded, every field optional."""
+
+    filename = serializers.CharField(required=False, allow_blank=True, max_length=1024, default="")
+    acl = serializers.ChoiceField(choices=ACLS, default=PRIVATE)
+    file_key = serializers.CharField(required=False, allow_blank=True, max_length=1024)
+    content_type = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+    def validate_filename(self, value: str) -> str:
+        return clean_display_name(value)
+
+    def validate_acl(self, value: str) -> str:
+        allowed = app_setting("ALLOWED_ACLS")
+        if value not in allowed:
+            raise serializers.ValidationError(
+                f"The '{value}' ACL is not allowed here; allowed: {', '.join(allowed)}. "
+                "A project enables more with S3_FILE_UPLOADS['ALLOWED_ACLS']."
+            )
+        return value
+
+    def validate_content_type(self, value: str) -> str:
+        value = value.strip()
+        if value and not MEDIA_TYPE.match(value):
+            raise serializers.ValidationError(
+                f"'{value}' is not a media type; send one like 'image/png' or leave it out."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        limit = max_upload_size()
+        size = attrs.get("size")
+        if size is not None and limit is not None and size > limit:
+            raise serializers.ValidationError(
+                {"size": f"The file is {size} bytes; the limit is {limit} bytes."}
+            )
+        if not attrs.get("content_type"):
+            guessed, _ = mimetypes.guess_type(attrs.get("filename") or "", strict=False)
+            attrs["content_type"] = guessed or DEFAULT_CONTENT_TYPE
+        return attrs
+
+
+def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
+    """The seed's keys, plus what the server now records; built by hand, as it is on every reply."""
+    fetch_url = request.build_absolute_uri(upload.file_path)
+    return {
+        "id": str(upload.id),
+        "created": _datetime.to_representation(upload.created),
+        "modified": _datetime.to_representation(upload.modified),
+        "file_key": upload.file_key,
+        "file": fetch_url,
+        "filename": upload.filename,
+        "file_path": upload.file_path,
+        "user": upload.user_id,
+        "state": upload.file_upload_state,
+        "backend": upload.backend,
+        "acl": upload.acl,
+        "content_type": upload.content_type,
+        "size": upload.size if upload.size is not None else upload.declared_size,
+        "max_size": upload.size_limit,
+        "completed_at": upload.completed_at and _datetime.to_representation(upload.completed_at),
+    }

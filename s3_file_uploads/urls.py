@@ -1,0 +1,17 @@
+"""Mount with ``path("api/s3-file-uploads/", include("s3_file_uploads.urls"))``."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "s3_file_uploads"
+
+urlpatterns = [
+    path("", views.UploadedFileCreateView.as_view(), name="upload-file-create"),
+    path("<uuid:file_id>/", views.UploadedFileFetchView.as_view(), name="upload-file-fetch"),
+    path(
+        "<uuid:file_id>/complete/",
+        views.UploadedFileUploadCompleteView.as_view(),
+        name="upload-file-complete",
+    ),
+]

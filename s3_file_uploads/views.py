@@ -1,0 +1,179 @@
+"""The REST endpoints: create an upload, complete it, fetch it, delete it, list them.
+
+Views speak to storage only through the backend contract, and translate the library's errors
+into replies that say what to change: 4xx for the client's mistakes, 503 with ``Retry-After``
+when storage cannot be reached.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from rest_framework import generics, status
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .completion import NotUploadedYet, complete_upload
+from .conf import app_setting, default_backend_name, max_upload_size
+from .errors import AclNotSupported, StorageError, StorageUnavailable
+from .keys import generate_key
+from .models import UploadedFile, UploadState
+from .permissions import permission_classes
+from .plugins import hook
+from .registry import get_backend
+from .serializers import UploadRequestSerializer, upload_data
+from .signals import upload_deleted
+
+RETRY_AFTER_SECONDS = 5
+
+
+class UploadView(generics.GenericAPIView):
+    """Shared plumbing: permissions from settings, owner-scoped rows, storage errors as replies."""
+
+    def get_permissions(self) -> list[Any]:
+        return [permission() for permission in permission_classes()]
+
+    def get_queryset(self) -> Any:
+        return UploadedFile.objects.owned_by(self.request.user)
+
+    def permission_denied(self, request: Request, message: str | None = None, code=None) -> None:
+        """DRF drops the permission's message for anonymous users; keep it, it says what to do."""
+        if request.authenticators and not request.successful_authenticator:
+            raise NotAuthenticated(message or None, code)
+        super().permission_denied(request, message, code)
+
+    def get_upload(self, file_id: UUID) -> UploadedFile:
+        try:
+            return self.get_queryset().get(pk=file_id)
+        except UploadedFile.DoesNotExist:
+            raise NotFound("No upload of yours has this id.") from None
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StorageUnavailable):
+            return Response(
+                {"detail": "Storage could not be reached; nothing was changed. Try again shortly."},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        if isinstance(exc, StorageError) and not isinstance(exc, AclNotSupported):
+            return Response(
+                {"detail": f"Storage refused the request: {exc}"},
+                status=status.HTTP_502_BAD_GATEWAY,
+            )
+        return super().handle_exception(exc)
+
+
+class UploadedFileCreateView(UploadView):
+    """``POST``: a new upload and its signed instruction. ``GET``: the user's uploads."""
+
+    def get(self, request: Request) -> Response:
+        rows = self.get_queryset()
+        if state := request.query_params.get("state"):
+            rows = rows.filter(file_upload_state=state.upper())
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response([upload_data(r, request) for r in page])
+        return Response([upload_data(r, request) for r in rows[:100]])
+
+    def post(self, request: Request) -> Response:
+        serializer = UploadRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        wanted = serializer.validated_data
+        backend_name = default_backend_name()
+        storage = get_backend(backend_name)
+        limit = max_upload_size()
+        key = generate_key(app_setting("KEY_PREFIX"), wanted.get("file_key") or wanted["filename"])
+        try:
+            instruction = storage.presign_upload(
+                key=key,
+                max_size=limit,
+                content_type=wanted["content_type"],
+                acl=wanted["acl"],
+                expires_in=app_setting("UPLOAD_EXPIRY"),
+            )
+        except AclNotSupported as refusal:
+            return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        upload = UploadedFile.objects.create(
+            file_key=key,
+            filename=wanted["filename"],
+            file_upload_state=UploadState.AWAIT_COMPLETE,
+            user=request.user if request.user.is_authenticated else None,
+            backend=backend_name,
+            acl=wanted["acl"],
+            content_type=wanted["content_type"],
+            declared_size=wanted.get("size"),
+            size_limit=limit,
+        )
+        hook().s3_file_uploads_upload_created(upload=upload, request=request)
+        data = upload_data(upload, request)
+        data["upload"] = instruction.as_dict()
+        data["upload_form"] = (
+            {"url": instruction.url, "fields": dict(instruction.fields)}
+            if instruction.method == "POST"
+            else None
+        )
+        data["complete_url"] = request.build_absolute_uri(
+            reverse("s3_file_uploads:upload-file-complete", args=(str(upload.id),))
+        )
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class UploadedFileUploadCompleteView(UploadView):
+    """``POST``: check what storage holds and mark the upload complete (or failed)."""
+
+    def post(self, request: Request, file_id: UUID) -> Response:
+        upload = self.get_upload(file_id)
+        try:
+            outcome = complete_upload(upload)
+        except NotUploadedYet:
+            return Response(
+                {
+                    "detail": "No file has arrived for this upload yet: send it as the upload "
+                    "instruction says, then complete.",
+                    "status": upload.file_upload_state,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        data = upload_data(outcome.upload, request)
+        if outcome.upload.file_upload_state == UploadState.COMPLETED:
+            return Response({**data, "status": UploadState.COMPLETED})
+        return Response(
+            {**data, "status": UploadState.FAILED, "detail": outcome.reason},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+
+class UploadedFileFetchView(UploadView):
+    """``GET``: redirect to a short-lived download URL. ``DELETE``: remove object and row."""
+
+    DISPOSITIONS = ("attachment", "inline")
+
+    def get(self, request: Request, file_id: UUID) -> HttpResponseRedirect | Response:
+        disposition = request.query_params.get("disposition", "attachment")
+        if disposition not in self.DISPOSITIONS:
+            return Response(
+                {"disposition": [f"Use one of: {', '.join(self.DISPOSITIONS)}."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        upload = self.get_upload(file_id)
+        if upload.file_upload_state != UploadState.COMPLETED:
+            return Response(
+                {"detail": "This upload is not complete, so there is nothing to fetch yet."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        url = upload.get_view_url() if disposition == "inline" else upload.get_download_url()
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def delete(self, request: Request, file_id: UUID) -> Response:
+        upload = self.get_upload(file_id)
+        upload.storage.delete(upload.get_file_key())
+        upload.delete()
+        hook().s3_file_uploads_upload_deleted(upload=upload)
+        upload_deleted.send(sender=UploadedFile, upload=upload)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,80 @@
+"""Real storage servers for the tests, each started once per session on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / ".tools"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """A child process serving on ``127.0.0.1:port``, stopped through its own handle."""
+
+    def __init__(self, name: str, argv: Sequence[str], port: int, env: dict | None = None):
+        self.name, self.port = name, port
+        self._env = {**os.environ, **(env or {})}
+        self.log = TOOLS / "logs" / f"{name}-{port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            list(argv),
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=self._env,
+            start_new_session=True,
+        )
+        self.wait_until_listening()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_until_listening(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log_file.close()
+
+    def restart(self) -> None:
+        """Start again on the same port (fault tests stop a server and bring it back)."""
+        argv = self.process.args
+        self.stop()
+        self._log_file = self.log.open("ab")
+        self.process = subprocess.Popen(
+            argv,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=self._env,
+        )
+        self.wait_until_listening()
