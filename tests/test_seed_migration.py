@@ -34,11 +34,12 @@ call_command("migrate", verbosity=0)
 from django.contrib.auth.models import User
 from s3_file_uploads.models import UploadedFile
 ada = User.objects.create_user("ada")
+make = UploadedFile.objects.create
 rows = [
-    UploadedFile.objects.create(filename="new.pdf", user=ada),
-    UploadedFile.objects.create(filename="waiting.pdf", user=ada, file_upload_state="AWAIT_COMPLETE"),
-    UploadedFile.objects.create(filename="done.pdf", user=ada, file_upload_state="COMPLETED"),
-    UploadedFile.objects.create(filename="orphan.pdf", file_upload_state="COMPLETED"),
+    make(filename="new.pdf", user=ada),
+    make(filename="waiting.pdf", user=ada, file_upload_state="AWAIT_COMPLETE"),
+    make(filename="done.pdf", user=ada, file_upload_state="COMPLETED"),
+    make(filename="orphan.pdf", file_upload_state="COMPLETED"),
 ]
 print(json.dumps({str(r.id): [r.filename, r.file_upload_state] for r in rows}))
 """
