@@ -111,6 +111,6 @@ def _forget_on_settings_change(*, setting: str, **kwargs: object) -> None:
     if setting == "S3_FILE_UPLOADS":
         reset_plugin_manager()
     if setting in {"S3_FILE_UPLOADS", "STORAGE_BACKEND"} or setting.startswith(
-        ("AWS_", "GS_", "AZURE_", "MAX_FILE_UPLOAD_SIZE")
+        ("AWS_", "GS_", "AZURE_")
     ):
         reset_backends()
