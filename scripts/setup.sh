@@ -29,10 +29,10 @@ if [ ! -x /usr/bin/chromium ] && [ "${SKIP_BROWSER:-}" != 1 ]; then
 fi
 export PY_NEW
 
-# django-s3-file-upload 0.1.0, the package this one replaces, in a virtualenv of its own: the
-# migration test builds a database with it, and the benchmarks measure it.
+# django-s3-file-upload 0.1.0, the package this one replaces, in a virtualenv of its own, on the
+# same Django and DRF: the migration test builds a database with it, the benchmarks measure it.
 if [ ! -x .tools/seed-venv/bin/python ]; then
   uv venv --quiet -p python3.11 .tools/seed-venv
-  uv pip install --quiet -p .tools/seed-venv "django-s3-file-upload==0.1.0" "Django>=4.2,<5" \
-    "djangorestframework<3.16" "moto[s3,server]" requests
+  uv pip install --quiet -p .tools/seed-venv "django-s3-file-upload==0.1.0" "Django>=5.2,<5.3" \
+    "djangorestframework>=3.15" requests
 fi

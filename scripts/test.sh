@@ -23,6 +23,9 @@ fi
 step "suite without the browser: Python $("$PY_NEW" -c 'import platform; print(platform.python_version())'), Django 6"
 .venv-django6/bin/python -m pytest -q -m "not browser" -p no:playwright "$@"
 
+step "benchmark, quick mode (figures not asserted; it must run)"
+.venv/bin/python benchmarks/run.py --quick
+
 step "docs: mkdocs build --strict"
 .venv/bin/mkdocs build --strict --site-dir .tools/site -q
 echo "docs built"
