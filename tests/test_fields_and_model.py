@@ -43,7 +43,7 @@ def test_refuses_an_upload_that_did_not_complete(user, state):
 
 
 def test_refuses_another_users_upload(user, other_user):
-    ok, serializer = validate(user, str(row(other_user).pk))
+    ok, _ = validate(user, str(row(other_user).pk))
     assert not ok
 
 
@@ -55,7 +55,7 @@ def test_anonymous_request_gets_a_validation_error(user):
 
 @pytest.mark.parametrize("value", ["not-a-uuid", 12, ["x"]])
 def test_malformed_ids_are_validation_errors(user, value):
-    ok, serializer = validate(user, value)
+    ok, _ = validate(user, value)
     assert not ok
 
 
