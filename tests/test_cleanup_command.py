@@ -1,0 +1,77 @@
+"""cleanup_uploads removes abandoned uploads and their objects, and keeps the rest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from s3_file_uploads.models import UploadedFile
+
+from .conftest import send_file
+from .servers.moto import s3_client
+
+URL = "/api/s3-file-uploads/"
+
+
+def age(upload_id: str, days: int) -> None:
+    UploadedFile.objects.filter(pk=upload_id).update(created=timezone.now() - timedelta(days=days))
+
+
+def keys(moto_server, bucket) -> list[str]:
+    listed = s3_client(moto_server).list_objects_v2(Bucket=bucket).get("Contents", [])
+    return [o["Key"] for o in listed]
+
+
+def test_removes_old_incomplete_uploads_and_keeps_the_rest(api, s3_bucket, moto_server):
+    old_sent = api.post(URL, {"filename": "a"}, format="json").data
+    send_file(old_sent["upload"], b"abc")
+    old_unsent = api.post(URL, {"filename": "b"}, format="json").data
+    recent = api.post(URL, {"filename": "c"}, format="json").data
+    done = api.post(URL, {"filename": "d"}, format="json").data
+    send_file(done["upload"], b"abc")
+    api.post(done["complete_url"])
+    for upload in (old_sent, old_unsent, done):
+        age(upload["id"], 3)
+
+    out = StringIO()
+    call_command("cleanup_uploads", "--older-than=1d", stdout=out)
+
+    assert "Removed 2 uploads" in out.getvalue()
+    remaining = {str(pk) for pk in UploadedFile.objects.values_list("pk", flat=True)}
+    assert remaining == {recent["id"], done["id"]}
+    assert keys(moto_server, s3_bucket) == [done["file_key"]]
+
+    again = StringIO()
+    call_command("cleanup_uploads", "--older-than=1d", stdout=again)
+    assert "Removed 0 uploads" in again.getvalue()
+
+
+def test_dry_run_changes_nothing(api, s3_bucket):
+    upload = api.post(URL, {"filename": "a"}, format="json").data
+    age(upload["id"], 3)
+    out = StringIO()
+    call_command("cleanup_uploads", "--dry-run", stdout=out)
+    assert "Would remove 1 uploads" in out.getvalue()
+    assert UploadedFile.objects.count() == 1
+
+
+def test_a_row_that_completed_meanwhile_is_kept(api, s3_bucket):
+    """Simulates the race: the command read the row as open, then complete won the UPDATE."""
+    from s3_file_uploads.management.commands.cleanup_uploads import Command
+
+    upload = api.post(URL, {"filename": "a"}, format="json").data
+    stale_copy = UploadedFile.objects.get(pk=upload["id"])
+    send_file(upload["upload"], b"abc")
+    api.post(upload["complete_url"])
+
+    assert Command()._remove(stale_copy) == "kept"
+    assert UploadedFile.objects.get(pk=upload["id"]).file_upload_state == "COMPLETED"
+
+
+def test_bad_age_is_a_command_error(db):
+    with pytest.raises(CommandError, match="s, m, h, d"):
+        call_command("cleanup_uploads", "--older-than=yesterday")
