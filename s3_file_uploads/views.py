@@ -27,6 +27,7 @@ from .plugins import hook
 from .registry import get_backend
 from .serializers import UploadRequestSerializer, upload_data
 from .signals import upload_deleted
+from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
 
 RETRY_AFTER_SECONDS = 5
 
@@ -69,6 +70,12 @@ class UploadView(generics.GenericAPIView):
 
 class UploadedFileCreateView(UploadView):
     """``POST``: a new upload and its signed instruction. ``GET``: the user's uploads."""
+
+    throttle_classes = [UploadRateThrottle]
+
+    @property
+    def throttle_scope(self) -> str | None:
+        return CREATE_SCOPE if self.request.method == "POST" else None
 
     def get(self, request: Request) -> Response:
         rows = self.get_queryset()
@@ -124,6 +131,9 @@ class UploadedFileCreateView(UploadView):
 
 class UploadedFileUploadCompleteView(UploadView):
     """``POST``: check what storage holds and mark the upload complete (or failed)."""
+
+    throttle_classes = [UploadRateThrottle]
+    throttle_scope = COMPLETE_SCOPE
 
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_upload(file_id)

@@ -283,3 +283,19 @@ def test_create_is_one_insert_and_complete_one_select_one_update(api, user):
 
     assert [q["sql"].split()[0] for q in created.captured_queries] == ["INSERT"]
     assert [q["sql"].split()[0] for q in completed.captured_queries] == ["SELECT", "UPDATE"]
+
+
+def test_create_throttle_applies_once_a_rate_is_set(api, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    unthrottled = [create(api, filename="t.txt").status_code for _ in range(3)]
+    settings.REST_FRAMEWORK = {"DEFAULT_THROTTLE_RATES": {"s3_file_uploads_create": "2/min"}}
+    try:
+        throttled = [create(api, filename="t.txt").status_code for _ in range(3)]
+        listed = api.get(URL).status_code
+    finally:
+        cache.clear()
+    assert unthrottled == [201, 201, 201]
+    assert throttled == [201, 201, 429]
+    assert listed == 200
