@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from .conf import content_type_allowed
 from .contract import ObjectInfo
 from .errors import ObjectNotFound, UploadRefused
 from .models import OPEN_STATES, UploadedFile, UploadState
@@ -75,6 +76,8 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
         raise UploadRefused(
             f"The file is {info.size} bytes, but {upload.declared_size} bytes were declared."
         )
+    if not content_type_allowed(info.content_type or ""):
+        raise UploadRefused(f"Files of type '{info.content_type}' are not accepted here.")
     if upload.content_type and _media_type(info.content_type) != _media_type(upload.content_type):
         raise UploadRefused(
             f"The file was stored as '{info.content_type}', but '{upload.content_type}' was "

@@ -8,12 +8,14 @@ credentials) keep working; ``STORAGE_BACKEND`` names the default backend configu
     S3_FILE_UPLOADS = {
         "BACKENDS": {"s3": {"BACKEND": "s3", "OPTIONS": {"bucket_name": "uploads"}}},
         "ALLOWED_ACLS": ["private"],
+    "ALLOWED_CONTENT_TYPES": ["*/*"],
     }
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_EXPIRY": 300,
     "DOWNLOAD_EXPIRY": 300,
     "ALLOWED_ACLS": ["private"],
+    "ALLOWED_CONTENT_TYPES": ["*/*"],
     "ALLOW_ANONYMOUS": False,
     "KEY_PREFIX": "uploads/",
     "PERMISSION_CLASSES": ["s3_file_uploads.permissions.UploadPermission"],
@@ -43,6 +46,12 @@ class BackendConfig:
 def app_setting(name: str) -> Any:
     """One key of ``S3_FILE_UPLOADS``, or its default."""
     return getattr(settings, "S3_FILE_UPLOADS", {}).get(name, DEFAULTS[name])
+
+
+def content_type_allowed(content_type: str) -> bool:
+    """Whether ``ALLOWED_CONTENT_TYPES`` (patterns such as ``image/*``) admits the type."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return any(fnmatchcase(media_type, p.lower()) for p in app_setting("ALLOWED_CONTENT_TYPES"))
 
 
 def default_backend_name() -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.fields import DateTimeField
 
-from .conf import app_setting, max_upload_size
+from .conf import app_setting, content_type_allowed, max_upload_size
 from .contract import ACLS, PRIVATE
 from .keys import clean_display_name
 from .models import UploadedFile
@@ -60,6 +60,14 @@ class UploadRequestSerializer(serializers.Serializer):
         if not attrs.get("content_type"):
             guessed, _ = mimetypes.guess_type(attrs.get("filename") or "", strict=False)
             attrs["content_type"] = guessed or DEFAULT_CONTENT_TYPE
+        if not content_type_allowed(attrs["content_type"]):
+            allowed = ", ".join(app_setting("ALLOWED_CONTENT_TYPES"))
+            raise serializers.ValidationError(
+                {
+                    "content_type": f"Files of type '{attrs['content_type']}' are not accepted "
+                    f"here; accepted: {allowed}."
+                }
+            )
         return attrs
 
 

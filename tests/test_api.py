@@ -299,3 +299,18 @@ def test_create_throttle_applies_once_a_rate_is_set(api, settings):
     assert unthrottled == [201, 201, 201]
     assert throttled == [201, 201, 429]
     assert listed == 200
+
+
+def test_content_type_allow_list_at_create_and_on_complete(api, settings):
+    settings.S3_FILE_UPLOADS = {"ALLOWED_CONTENT_TYPES": ["image/*", "application/pdf"]}
+    refused = create(api, filename="notes.txt")
+    assert refused.status_code == 400
+    assert "accepted: image/*, application/pdf" in str(refused.data["content_type"])
+
+    accepted = create(api, filename="cat.png")
+    assert accepted.status_code == 201
+    settings.S3_FILE_UPLOADS = {"ALLOWED_CONTENT_TYPES": ["application/pdf"]}
+    send_file(accepted.data["upload"], b"\x89PNG")
+    done = api.post(f"{URL}{accepted.data['id']}/complete/")
+    assert done.status_code == 400
+    assert "image/png" in done.data["detail"]
