@@ -14,6 +14,7 @@ from .conf import content_type_allowed
 from .contract import ObjectInfo
 from .errors import ObjectNotFound, UploadRefused
 from .models import OPEN_STATES, UploadedFile, UploadState
+from .multipart import assemble
 from .plugins import hook
 from .signals import upload_completed
 
@@ -30,10 +31,16 @@ class Outcome:
 
 
 def complete_upload(upload: UploadedFile) -> Outcome:
-    """Complete an open upload or say how it ended; may raise StorageUnavailable, NotUploadedYet."""
+    """Complete an open upload or say how it ended.
+
+    May raise StorageUnavailable, NotUploadedYet, or PartsMissing (a multipart upload is then
+    left open, to be resumed).
+    """
     if upload.file_upload_state not in OPEN_STATES:
         return Outcome(upload, upload.failure_reason)
     storage = upload.storage
+    if upload.is_multipart:
+        assemble(upload)
     try:
         info = storage.stat(upload.get_file_key())
     except ObjectNotFound:

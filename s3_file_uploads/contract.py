@@ -65,7 +65,8 @@ class Capabilities:
 
     ``enforces_size_limit``/``enforces_content_type``: the storage itself refuses an upload that
     breaks the signed limit or type (the complete step checks again either way). ``cors``: the
-    backend implements :meth:`StorageBackend.configure_cors`.
+    backend implements :meth:`StorageBackend.configure_cors`. ``multipart``: it implements the
+    multipart family, within its cloud's part rules.
     """
 
     enforces_size_limit: bool = False
@@ -73,6 +74,40 @@ class Capabilities:
     multipart: bool = False
     cors: bool = False
     acls: frozenset[str] = frozenset({PRIVATE})
+    #: Smallest part but the last, largest part, most parts (S3's rules by default).
+    min_part_size: int = 5 * 1024 * 1024
+    max_part_size: int = 5 * 1024 * 1024 * 1024
+    max_parts: int = 10_000
+
+
+@dataclass(frozen=True)
+class PartInstruction:
+    """One signed part upload: a ``PUT`` of exactly ``size`` bytes of the file."""
+
+    part_number: int
+    url: str
+    size: int
+    expires_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "part_number": self.part_number,
+            "method": "PUT",
+            "url": self.url,
+            "size": self.size,
+            "headers": dict(self.headers),
+            "expires_at": self.expires_at.isoformat().replace("+00:00", "Z"),
+        }
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    """A part storage holds for an unfinished multipart upload."""
+
+    part_number: int
+    size: int
+    etag: str = ""
 
 
 class StorageBackend(abc.ABC):
@@ -134,6 +169,31 @@ class StorageBackend(abc.ABC):
 
         Only called when ``capabilities.cors`` is true.
         """
+        raise NotImplementedError
+
+    # The multipart family: only called when ``capabilities.multipart`` is true. The server
+    # addresses every call by key and the backend's upload id; clients never send either.
+
+    def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
+        """Begin a multipart upload of ``key``; return the backend's upload id."""
+        raise NotImplementedError
+
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> PartInstruction:
+        """Sign the ``PUT`` of one part of exactly ``size`` bytes (signed where the cloud can)."""
+        raise NotImplementedError
+
+    def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        """The parts stored so far, by part number (for resume and for complete)."""
+        raise NotImplementedError
+
+    def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
+        """Assemble ``parts`` (as ``list_parts`` gave them) into the object at ``key``."""
+        raise NotImplementedError
+
+    def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        """Discard an unfinished multipart upload and its parts; a gone upload is not an error."""
         raise NotImplementedError
 
     def map_acl(self, acl: str) -> str | None:

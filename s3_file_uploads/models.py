@@ -77,6 +77,10 @@ class UploadedFile(models.Model):
     etag = models.CharField(max_length=255, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
+    multipart_upload_id = models.CharField(
+        max_length=1024, blank=True, help_text="The backend's id of an unfinished multipart upload."
+    )
+    part_size = models.BigIntegerField(null=True, blank=True)
 
     objects = UploadedFileQuerySet.as_manager()
 
@@ -86,6 +90,22 @@ class UploadedFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename or str(self.id)
+
+    @property
+    def is_multipart(self) -> bool:
+        return bool(self.multipart_upload_id)
+
+    @property
+    def part_count(self) -> int:
+        if not self.part_size or not self.declared_size:
+            return 0
+        return -(-self.declared_size // self.part_size)
+
+    def part_length(self, part_number: int) -> int:
+        """Bytes in part ``part_number`` (1-based): ``part_size``, except a shorter last part."""
+        if part_number < self.part_count:
+            return self.part_size
+        return self.declared_size - self.part_size * (self.part_count - 1)
 
     @property
     def file_path(self) -> str:

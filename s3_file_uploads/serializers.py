@@ -29,6 +29,7 @@ class UploadRequestSerializer(serializers.Serializer):
     file_key = serializers.CharField(required=False, allow_blank=True, max_length=1024)
     content_type = serializers.CharField(required=False, allow_blank=True, max_length=255)
     size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    multipart = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     def validate_filename(self, value: str) -> str:
         return clean_display_name(value)
@@ -57,6 +58,10 @@ class UploadRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"size": f"The file is {size} bytes; the limit is {limit} bytes."}
             )
+        if attrs.get("multipart") and not size:
+            raise serializers.ValidationError(
+                {"size": "A multipart upload needs the file's size in bytes."}
+            )
         if not attrs.get("content_type"):
             guessed, _ = mimetypes.guess_type(attrs.get("filename") or "", strict=False)
             attrs["content_type"] = guessed or DEFAULT_CONTENT_TYPE
@@ -73,15 +78,15 @@ class UploadRequestSerializer(serializers.Serializer):
 
 def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
     """The seed's keys, plus what the server now records; built by hand, as it is on every reply."""
-    fetch_url = request.build_absolute_uri(upload.file_path)
+    file_path = upload.file_path
     return {
         "id": str(upload.id),
         "created": _datetime.to_representation(upload.created),
         "modified": _datetime.to_representation(upload.modified),
         "file_key": upload.file_key,
-        "file": fetch_url,
+        "file": request.build_absolute_uri(file_path),
         "filename": upload.filename,
-        "file_path": upload.file_path,
+        "file_path": file_path,
         "user": upload.user_id,
         "state": upload.file_upload_state,
         "backend": upload.backend,
@@ -90,4 +95,22 @@ def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
         "size": upload.size if upload.size is not None else upload.declared_size,
         "max_size": upload.size_limit,
         "completed_at": upload.completed_at and _datetime.to_representation(upload.completed_at),
+        "multipart": upload.is_multipart,
     }
+
+
+class PartNumbersSerializer(serializers.Serializer):
+    """The body of ``POST /<id>/parts/``: which parts to sign."""
+
+    part_numbers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=100
+    )
+
+    def validate_part_numbers(self, value: list[int]) -> list[int]:
+        count = self.context["part_count"]
+        beyond = sorted({n for n in value if n > count})
+        if beyond:
+            raise serializers.ValidationError(
+                f"This upload has {count} parts; there is no part {beyond[0]}."
+            )
+        return sorted(set(value))

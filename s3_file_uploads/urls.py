@@ -14,4 +14,6 @@ urlpatterns = [
         views.UploadedFileUploadCompleteView.as_view(),
         name="upload-file-complete",
     ),
+    path("<uuid:file_id>/parts/", views.UploadedFilePartsView.as_view(), name="upload-file-parts"),
+    path("<uuid:file_id>/abort/", views.UploadedFileAbortView.as_view(), name="upload-file-abort"),
 ]

@@ -11,21 +11,28 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponseRedirect
-from django.urls import reverse
 from rest_framework import generics, status
-from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .completion import NotUploadedYet, complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
-from .errors import AclNotSupported, StorageError, StorageUnavailable
+from .errors import AclNotSupported, StorageError, StorageUnavailable, UploadRefused
 from .keys import generate_key
-from .models import UploadedFile, UploadState
+from .models import OPEN_STATES, UploadedFile, UploadState
+from .multipart import (
+    PartsMissing,
+    plan_data,
+    plan_part_size,
+    sign_parts,
+    stored_parts,
+    wants_multipart,
+)
 from .permissions import permission_classes
 from .plugins import hook
 from .registry import get_backend
-from .serializers import UploadRequestSerializer, upload_data
+from .serializers import PartNumbersSerializer, UploadRequestSerializer, upload_data
 from .signals import upload_deleted
 from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
 
@@ -92,19 +99,8 @@ class UploadedFileCreateView(UploadView):
         wanted = serializer.validated_data
         backend_name = default_backend_name()
         storage = get_backend(backend_name)
-        limit = max_upload_size()
         key = generate_key(app_setting("KEY_PREFIX"), wanted.get("file_key") or wanted["filename"])
-        try:
-            instruction = storage.presign_upload(
-                key=key,
-                max_size=limit,
-                content_type=wanted["content_type"],
-                acl=wanted["acl"],
-                expires_in=app_setting("UPLOAD_EXPIRY"),
-            )
-        except AclNotSupported as refusal:
-            return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
-        upload = UploadedFile.objects.create(
+        row = UploadedFile(
             file_key=key,
             filename=wanted["filename"],
             file_upload_state=UploadState.AWAIT_COMPLETE,
@@ -113,20 +109,57 @@ class UploadedFileCreateView(UploadView):
             acl=wanted["acl"],
             content_type=wanted["content_type"],
             declared_size=wanted.get("size"),
-            size_limit=limit,
+            size_limit=max_upload_size(),
         )
-        hook().s3_file_uploads_upload_created(upload=upload, request=request)
-        data = upload_data(upload, request)
-        data["upload"] = instruction.as_dict()
+        try:
+            if wants_multipart(row.declared_size, wanted["multipart"], storage.capabilities):
+                instruction = None
+                self._start_multipart(row, storage)
+            else:
+                instruction = storage.presign_upload(
+                    key=key,
+                    max_size=row.size_limit,
+                    content_type=row.content_type,
+                    acl=row.acl,
+                    expires_in=app_setting("UPLOAD_EXPIRY"),
+                )
+        except AclNotSupported as refusal:
+            return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        except UploadRefused as refusal:
+            return Response({"size": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        row.save(force_insert=True)
+        hook().s3_file_uploads_upload_created(upload=row, request=request)
+        return Response(self._reply(row, instruction, request), status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _start_multipart(row: UploadedFile, storage: Any) -> None:
+        if not storage.capabilities.multipart:
+            raise UploadRefused(
+                f"The '{row.backend}' backend cannot take multipart uploads; send the file in "
+                "one request."
+            )
+        row.part_size = plan_part_size(row.declared_size, storage.capabilities)
+        row.multipart_upload_id = storage.start_multipart(
+            key=row.file_key, content_type=row.content_type, acl=row.acl
+        )
+
+    @staticmethod
+    def _reply(row: UploadedFile, instruction: Any, request: Request) -> dict[str, Any]:
+        data = upload_data(row, request)
+        base = row.file_path
+        data["complete_url"] = request.build_absolute_uri(f"{base}complete/")
+        data["upload"] = instruction and instruction.as_dict()
         data["upload_form"] = (
             {"url": instruction.url, "fields": dict(instruction.fields)}
-            if instruction.method == "POST"
+            if instruction and instruction.method == "POST"
             else None
         )
-        data["complete_url"] = request.build_absolute_uri(
-            reverse("s3_file_uploads:upload-file-complete", args=(str(upload.id),))
+        data["multipart"] = row.is_multipart and plan_data(
+            row,
+            request,
+            {"parts_url": f"{base}parts/", "abort_url": f"{base}abort/"},
         )
-        return Response(data, status=status.HTTP_201_CREATED)
+        return data
 
 
 class UploadedFileUploadCompleteView(UploadView):
@@ -139,6 +172,16 @@ class UploadedFileUploadCompleteView(UploadView):
         upload = self.get_upload(file_id)
         try:
             outcome = complete_upload(upload)
+        except PartsMissing as gap:
+            return Response(
+                {
+                    "detail": "Some parts are not stored yet; send them, then complete again.",
+                    "missing_parts": gap.missing,
+                    "wrong_size_parts": gap.wrong_size,
+                    "status": upload.file_upload_state,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except NotUploadedYet:
             return Response(
                 {
@@ -186,4 +229,58 @@ class UploadedFileFetchView(UploadView):
         upload.delete()
         hook().s3_file_uploads_upload_deleted(upload=upload)
         upload_deleted.send(sender=UploadedFile, upload=upload)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MultipartView(UploadView):
+    """Shared lookup: an open multipart upload of the requesting user."""
+
+    def get_open_multipart(self, file_id: UUID) -> UploadedFile:
+        upload = self.get_upload(file_id)
+        if not upload.is_multipart:
+            raise ValidationError({"detail": "This upload is not a multipart upload."})
+        if upload.file_upload_state not in OPEN_STATES:
+            raise ValidationError(
+                {"detail": f"This upload is {upload.file_upload_state.lower()}; it takes no parts."}
+            )
+        return upload
+
+
+class UploadedFilePartsView(MultipartView):
+    """``POST``: sign a batch of parts. ``GET``: the parts stored so far, for resuming."""
+
+    def post(self, request: Request, file_id: UUID) -> Response:
+        upload = self.get_open_multipart(file_id)
+        numbers = PartNumbersSerializer(
+            data=request.data, context={"part_count": upload.part_count}
+        )
+        numbers.is_valid(raise_exception=True)
+        parts = sign_parts(upload, numbers.validated_data["part_numbers"])
+        return Response({"parts": [part.as_dict() for part in parts]})
+
+    def get(self, request: Request, file_id: UUID) -> Response:
+        upload = self.get_open_multipart(file_id)
+        parts = stored_parts(upload)
+        return Response(
+            {
+                "part_size": upload.part_size,
+                "part_count": upload.part_count,
+                "parts": [
+                    {"part_number": p.part_number, "size": p.size, "etag": p.etag} for p in parts
+                ],
+            }
+        )
+
+
+class UploadedFileAbortView(MultipartView):
+    """``POST``: discard the stored parts; the upload becomes ``FAILED``."""
+
+    def post(self, request: Request, file_id: UUID) -> Response:
+        upload = self.get_open_multipart(file_id)
+        upload.storage.abort_multipart(
+            key=upload.get_file_key(), upload_id=upload.multipart_upload_id
+        )
+        UploadedFile.objects.transition(
+            upload.pk, OPEN_STATES, UploadState.FAILED, failure_reason="Aborted by the client."
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

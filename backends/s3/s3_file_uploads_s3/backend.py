@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,9 @@ from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
     ObjectInfo,
+    PartInstruction,
     StorageBackend,
+    StoredPart,
     UploadInstruction,
 )
 from s3_file_uploads.errors import (
@@ -36,6 +39,10 @@ from s3_file_uploads.errors import (
 
 #: S3 refuses a presigned URL valid for longer than this.
 MAXIMUM_PRESIGN_EXPIRY = 7 * 24 * 3600
+MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
+MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
+MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
+GONE_UPLOAD_CODES = frozenset({"NoSuchUpload", "404"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 UNREACHABLE_ERRORS = (
     EndpointConnectionError,
@@ -54,7 +61,14 @@ class S3Backend(StorageBackend):
     """
 
     capabilities = Capabilities(
-        enforces_size_limit=True, enforces_content_type=True, acls=frozenset(ACLS)
+        enforces_size_limit=True,
+        enforces_content_type=True,
+        multipart=True,
+        cors=True,
+        acls=frozenset(ACLS),
+        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
+        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
+        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
 
     def __init__(
@@ -82,7 +96,7 @@ class S3Backend(StorageBackend):
         self.bucket_name = bucket_name
         self.object_acls = object_acls
         if not object_acls:
-            self.capabilities = Capabilities(enforces_size_limit=True, enforces_content_type=True)
+            self.capabilities = dataclasses.replace(self.capabilities, acls=frozenset({PRIVATE}))
         session = boto3.session.Session(
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
@@ -174,6 +188,78 @@ class S3Backend(StorageBackend):
         with _translate_errors(key):
             self._client.delete_object(Bucket=self.bucket_name, Key=key)
 
+    def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
+        params = {"Bucket": self.bucket_name, "Key": key, "ContentType": content_type}
+        if s3_acl := self.map_acl(acl):
+            params["ACL"] = s3_acl
+        with _translate_errors(key):
+            return self._client.create_multipart_upload(**params)["UploadId"]
+
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> PartInstruction:
+        """SigV4 signs ``content-length``, so the URL uploads exactly ``size`` bytes."""
+        url = self._client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": self.bucket_name,
+                "Key": key,
+                "UploadId": upload_id,
+                "PartNumber": part_number,
+                "ContentLength": size,
+            },
+            ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY),
+        )
+        return PartInstruction(part_number, url, size, expires_at=_expiry(expires_in))
+
+    def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        parts: list[StoredPart] = []
+        paginator = self._client.get_paginator("list_parts")
+        with _translate_errors(key):
+            pages = paginator.paginate(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
+            for page in pages:
+                parts.extend(
+                    StoredPart(p["PartNumber"], p["Size"], p["ETag"].strip('"'))
+                    for p in page.get("Parts", [])
+                )
+        return parts
+
+    def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
+        with _translate_errors(key):
+            self._client.complete_multipart_upload(
+                Bucket=self.bucket_name,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p.part_number, "ETag": f'"{p.etag}"'} for p in parts]
+                },
+            )
+
+    def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        try:
+            with _translate_errors(key):
+                self._client.abort_multipart_upload(
+                    Bucket=self.bucket_name, Key=key, UploadId=upload_id
+                )
+        except ObjectNotFound:
+            pass
+
+    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
+        rules = [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": ["POST", "PUT", "GET", "HEAD"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3000,
+            }
+        ]
+        with _translate_errors(self.bucket_name):
+            self._client.put_bucket_cors(
+                Bucket=self.bucket_name, CORSConfiguration={"CORSRules": rules}
+            )
+        return rules
+
     def map_acl(self, acl: str) -> str | None:
         if not self.object_acls:
             if acl == PRIVATE:
@@ -197,7 +283,7 @@ def _translate_errors(key: str) -> Iterator[None]:
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in NOT_FOUND_CODES:
+        if code in NOT_FOUND_CODES or code in GONE_UPLOAD_CODES:
             raise ObjectNotFound(key) from exc
         if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "RequestTimeout"}:
             raise StorageUnavailable(f"S3 answered {status} {code}") from exc

@@ -1,0 +1,361 @@
+"""Google Cloud Storage (and fake-gcs-server) through google-cloud-storage."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import google.auth
+import google.auth.credentials
+import google.auth.exceptions
+import google.auth.transport.requests
+import requests
+from django.core import checks
+from google.api_core import exceptions as api_exceptions
+from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
+from google.oauth2 import service_account
+
+from s3_file_uploads.conf import app_setting
+from s3_file_uploads.contract import (
+    ACLS,
+    PRIVATE,
+    Capabilities,
+    ObjectInfo,
+    StorageBackend,
+    UploadInstruction,
+)
+from s3_file_uploads.errors import (
+    AclNotSupported,
+    BackendConfigurationError,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
+
+#: GCS refuses a V4 signature (signed URL or POST policy) valid for longer than this.
+MAXIMUM_SIGNED_EXPIRY = 7 * 24 * 3600
+#: ``content-length-range`` is inclusive; an empty upload is never what the browser meant.
+MINIMUM_UPLOAD_SIZE = 1
+#: The IAM signBlob API wants a token with this scope; it covers every storage call as well.
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+#: Status codes worth retrying later, besides every 5xx.
+UNAVAILABLE_CODES = frozenset({408, 429})
+#: How google-cloud-storage words a signBlob call that IAM answered (not a network failure).
+IAM_REFUSAL_PREFIX = "Error calling the IAM"
+CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
+#: GCS documents no wildcard for ``responseHeader``, so the ``x-goog-*`` headers are named.
+CORS_RESPONSE_HEADERS = (
+    "Content-Type",
+    "ETag",
+    "x-goog-resumable",
+    "x-goog-content-length-range",
+    "x-goog-hash",
+    "x-goog-generation",
+)
+CORS_MAX_AGE = 3600
+PUBLIC_ACL_NAMES = frozenset({"public-read", "public-read-write", "publicRead", "publicReadWrite"})
+
+
+class GCSBackend(StorageBackend):
+    """Signs V4 POST policies for uploads and V4 signed GETs for downloads.
+
+    The POST policy carries ``content-length-range``, the key, the content type and (when the
+    bucket uses fine-grained ACLs) the ACL, so GCS itself refuses an upload that breaks them.
+    Signing uses the credentials' private key, or the IAM signBlob API when they hold none.
+    """
+
+    capabilities = Capabilities(
+        enforces_size_limit=True, enforces_content_type=True, cors=True, acls=frozenset(ACLS)
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str = "",
+        bucket_name: str | None = None,
+        credentials: google.auth.credentials.Credentials | str | os.PathLike | None = None,
+        project_id: str | None = None,
+        api_endpoint: str | None = None,
+        api_endpoint_auth: bool = True,
+        iam_sign_blob: bool = False,
+        sa_email: str | None = None,
+        default_acl: str | None = None,
+        uniform_bucket_level_access: bool = False,
+        timeout: float = 10,
+        retry_timeout: float = 30,
+    ) -> None:
+        super().__init__(name=name)
+        if not bucket_name:
+            raise BackendConfigurationError(
+                f"The GCS backend configuration '{name}' has no bucket.",
+                hint="Set GS_BUCKET_NAME, or 'bucket_name' in the configuration's OPTIONS.",
+            )
+        self.bucket_name = bucket_name
+        self.default_acl = default_acl
+        self.uniform_bucket_level_access = uniform_bucket_level_access
+        if uniform_bucket_level_access:
+            self.capabilities = Capabilities(
+                enforces_size_limit=True, enforces_content_type=True, cors=True
+            )
+        self.timeout = timeout
+        self._retry = DEFAULT_RETRY.with_delay(initial=0.1, maximum=2).with_timeout(retry_timeout)
+
+        self._credentials, found_project = _load_credentials(credentials, name)
+        self._sa_email = sa_email
+        #: True when URLs and policies are signed by the IAM signBlob API, not a local key.
+        self.signs_with_iam = bool(iam_sign_blob) or not isinstance(
+            self._credentials, google.auth.credentials.Signing
+        )
+        if self.signs_with_iam and not (
+            sa_email or getattr(self._credentials, "service_account_email", None)
+        ):
+            raise BackendConfigurationError(
+                f"The GCS backend configuration '{name}' must sign through the IAM signBlob "
+                f"API ({type(self._credentials).__name__} holds no private key) but knows no "
+                "service account to sign as.",
+                hint="Set GS_SA_EMAIL (or 'sa_email' in OPTIONS) to the service account's "
+                "email, or set GS_CREDENTIALS to a service-account key file.",
+            )
+        self._refresh_lock = threading.Lock()
+
+        self.endpoint = (api_endpoint or "").rstrip("/") or None
+        anonymous_api = self.endpoint is not None and not api_endpoint_auth
+        self._client = storage.Client(
+            project=project_id or found_project,
+            credentials=(
+                google.auth.credentials.AnonymousCredentials()
+                if anonymous_api
+                else self._credentials
+            ),
+            client_options={"api_endpoint": self.endpoint} if self.endpoint else None,
+        )
+        self._bucket = self._client.bucket(bucket_name)
+
+    @classmethod
+    def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
+        names = {
+            "bucket_name": "GS_BUCKET_NAME",
+            "credentials": "GS_CREDENTIALS",
+            "project_id": "GS_PROJECT_ID",
+            "api_endpoint": "GS_API_ENDPOINT",
+            "iam_sign_blob": "GS_IAM_SIGN_BLOB",
+            "sa_email": "GS_SA_EMAIL",
+            "default_acl": "GS_DEFAULT_ACL",
+            # Not django-storages settings: this backend's own, in the same namespace.
+            "uniform_bucket_level_access": "GS_UNIFORM_BUCKET_LEVEL_ACCESS",
+            "api_endpoint_auth": "GS_API_ENDPOINT_AUTH",
+        }
+        defaults = {option: getattr(django_settings, name, None) for option, name in names.items()}
+        return {option: value for option, value in defaults.items() if value is not None}
+
+    def check(self) -> list[checks.CheckMessage]:
+        messages: list[checks.CheckMessage] = []
+        for setting in ("UPLOAD_EXPIRY", "DOWNLOAD_EXPIRY"):
+            seconds = app_setting(setting)
+            if isinstance(seconds, int | float) and seconds > MAXIMUM_SIGNED_EXPIRY:
+                messages.append(
+                    checks.Warning(
+                        f"S3_FILE_UPLOADS['{setting}'] is {seconds} seconds, but a GCS V4 "
+                        f"signature lasts at most {MAXIMUM_SIGNED_EXPIRY} seconds (7 days); "
+                        f"the '{self.name}' backend signs for 7 days instead.",
+                        hint=f"Set S3_FILE_UPLOADS['{setting}'] to {MAXIMUM_SIGNED_EXPIRY} "
+                        "or less.",
+                        id="s3_file_uploads_gcs.W001",
+                    )
+                )
+        if self.default_acl in PUBLIC_ACL_NAMES:
+            messages.append(
+                checks.Warning(
+                    f"GS_DEFAULT_ACL is '{self.default_acl}', but direct uploads do not use "
+                    "it: each upload signs the ACL its request asked for, 'private' by default.",
+                    hint="To make uploads public, add 'public-read' to "
+                    "S3_FILE_UPLOADS['ALLOWED_ACLS'] and request it per upload.",
+                    id="s3_file_uploads_gcs.W002",
+                )
+            )
+        return messages
+
+    def presign_upload(
+        self, *, key: str, max_size: int, content_type: str, acl: str, expires_in: int
+    ) -> UploadInstruction:
+        expires_in = _capped(expires_in)
+        # The SDK adds an exact-match condition for every field, so the type and ACL are signed.
+        fields = {"Content-Type": content_type}
+        gcs_acl = self.map_acl(acl)
+        if gcs_acl:
+            fields["acl"] = gcs_acl
+        with _translate_errors(key):
+            policy = self._client.generate_signed_post_policy_v4(
+                self.bucket_name,
+                key,
+                expiration=timedelta(seconds=expires_in),
+                conditions=[["content-length-range", MINIMUM_UPLOAD_SIZE, max_size]],
+                fields=fields,
+                **self._signing_kwargs(),
+            )
+        return UploadInstruction(
+            method="POST",
+            url=_form_action(policy["url"]),
+            fields=policy["fields"],
+            expires_at=_expiry(expires_in),
+        )
+
+    def presign_download(
+        self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
+    ) -> str:
+        with _translate_errors(key):
+            return self._bucket.blob(key).generate_signed_url(
+                version="v4",
+                method="GET",
+                expiration=timedelta(seconds=_capped(expires_in)),
+                api_access_endpoint=self._client.api_endpoint,
+                response_disposition=content_disposition,
+                response_type=content_type,
+                **self._signing_kwargs(),
+            )
+
+    def stat(self, key: str) -> ObjectInfo:
+        with _translate_errors(key):
+            blob = self._bucket.get_blob(key, timeout=self.timeout, retry=self._retry)
+        if blob is None:
+            raise ObjectNotFound(key)
+        return ObjectInfo(
+            key=key,
+            size=blob.size,
+            content_type=blob.content_type,
+            etag=blob.etag,
+            checksums={"md5": blob.md5_hash} if blob.md5_hash else {},
+        )
+
+    def delete(self, key: str) -> None:
+        with _translate_errors(key), contextlib.suppress(api_exceptions.NotFound):
+            self._bucket.delete_blob(key, timeout=self.timeout, retry=self._retry)
+
+    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
+        # A fresh handle, not the shared one: patch() rewrites the handle's properties.
+        bucket = self._client.bucket(self.bucket_name)
+        bucket.cors = _cors_rules(origins)
+        with _translate_errors(None):
+            bucket.patch(timeout=self.timeout, retry=self._retry)
+        return _cors_rules(origins)
+
+    def map_acl(self, acl: str) -> str | None:
+        if self.uniform_bucket_level_access:
+            if acl == PRIVATE:
+                return None
+            raise AclNotSupported(
+                f"the '{acl}' ACL cannot be set: bucket '{self.bucket_name}' uses uniform "
+                "bucket-level access, which disables object ACLs; grant access with bucket "
+                "IAM instead (for public reads, roles/storage.objectViewer for allUsers), "
+                "or request 'private'"
+            )
+        # The XML API's canned ACLs have the same names as the library's.
+        return super().map_acl(acl)
+
+    def _signing_kwargs(self) -> dict[str, Any]:
+        """What the SDK's signing calls need: the key holder, or a token and an email for IAM."""
+        if not self.signs_with_iam:
+            return {"credentials": self._credentials}
+        with self._refresh_lock:
+            if not self._credentials.valid:
+                self._credentials.refresh(google.auth.transport.requests.Request())
+            token = self._credentials.token
+        email = self._sa_email or self._credentials.service_account_email
+        return {"service_account_email": email, "access_token": token}
+
+
+def _capped(expires_in: int) -> int:
+    return min(expires_in, MAXIMUM_SIGNED_EXPIRY)
+
+
+def _expiry(expires_in: int) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires_in)
+
+
+def _form_action(url: str) -> str:
+    """The SDK answers ``ENDPOINT/BUCKET/``; GCS documents path-style forms as
+    ``storage.googleapis.com/BUCKET``, the one shape fake-gcs-server also accepts."""
+    return url.rstrip("/")
+
+
+def _cors_rules(origins: Sequence[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "origin": list(origins),
+            "method": list(CORS_METHODS),
+            "responseHeader": list(CORS_RESPONSE_HEADERS),
+            "maxAgeSeconds": CORS_MAX_AGE,
+        }
+    ]
+
+
+def _load_credentials(
+    credentials: google.auth.credentials.Credentials | str | os.PathLike | None, name: str
+) -> tuple[google.auth.credentials.Credentials, str | None]:
+    """The credentials object and the project it names, from the option or the environment."""
+    if credentials is None:
+        try:
+            return google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+        except google.auth.exceptions.DefaultCredentialsError as exc:
+            raise BackendConfigurationError(
+                f"The GCS backend configuration '{name}' found no Google credentials: {exc}",
+                hint="Set GS_CREDENTIALS to a service-account key file or a google.auth "
+                "Credentials object, or run where Application Default Credentials exist "
+                "(GOOGLE_APPLICATION_CREDENTIALS, a GCE/Cloud Run/GKE service account).",
+            ) from exc
+    if isinstance(credentials, str | os.PathLike):
+        try:
+            loaded = service_account.Credentials.from_service_account_file(
+                os.fspath(credentials), scopes=[CLOUD_PLATFORM_SCOPE]
+            )
+        except (OSError, ValueError) as exc:
+            raise BackendConfigurationError(
+                f"The GCS backend configuration '{name}' could not load the service-account "
+                f"key file {os.fspath(credentials)!r}: {exc}",
+                hint="Point GS_CREDENTIALS at a service-account JSON key file, or set it to a "
+                "google.auth Credentials object.",
+            ) from exc
+        return loaded, loaded.project_id
+    if not isinstance(credentials, google.auth.credentials.Credentials):
+        raise BackendConfigurationError(
+            f"The GCS backend configuration '{name}' has credentials of type "
+            f"{type(credentials).__name__}.",
+            hint="Set GS_CREDENTIALS to a google.auth Credentials object or to the path of a "
+            "service-account JSON key file.",
+        )
+    scoped = google.auth.credentials.with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
+    return scoped, getattr(credentials, "project_id", None)
+
+
+@contextlib.contextmanager
+def _translate_errors(key: str | None) -> Iterator[None]:
+    """SDK errors become the library's; ``key`` None means a bucket-level call."""
+    try:
+        yield
+    except api_exceptions.NotFound as exc:
+        if key is None:
+            raise StorageError(f"GCS has no bucket of that name: {exc.message}") from exc
+        raise ObjectNotFound(key) from exc
+    except api_exceptions.RetryError as exc:
+        raise StorageUnavailable(f"GCS could not be reached in time: {exc.cause}") from exc
+    except api_exceptions.GoogleAPICallError as exc:
+        if exc.code is not None and (exc.code >= 500 or exc.code in UNAVAILABLE_CODES):
+            raise StorageUnavailable(f"GCS answered {exc.code} {exc.message}") from exc
+        raise StorageError(f"GCS refused the request: {exc.code} {exc.message}") from exc
+    except api_exceptions.GoogleAPIError as exc:
+        raise StorageError(f"GCS request failed: {exc}") from exc
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise StorageUnavailable(f"GCS could not be reached: {exc}") from exc
+    except google.auth.exceptions.RefreshError as exc:
+        if getattr(exc, "retryable", False):
+            raise StorageUnavailable(f"Google credentials could not be refreshed: {exc}") from exc
+        raise StorageError(f"Google credentials could not be refreshed: {exc}") from exc
+    except google.auth.exceptions.TransportError as exc:
+        if str(exc).startswith(IAM_REFUSAL_PREFIX):
+            raise StorageError(f"IAM refused to sign: {exc}") from exc
+        raise StorageUnavailable(f"Google's auth service could not be reached: {exc}") from exc
