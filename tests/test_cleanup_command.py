@@ -75,3 +75,18 @@ def test_a_row_that_completed_meanwhile_is_kept(api, s3_bucket):
 def test_bad_age_is_a_command_error(db):
     with pytest.raises(CommandError, match="s, m, h, d"):
         call_command("cleanup_uploads", "--older-than=yesterday")
+
+
+def test_abandoned_multipart_upload_is_aborted(api, settings, s3_bucket, moto_server):
+    settings.MAX_FILE_UPLOAD_SIZE = 100 * 1024 * 1024
+    created = api.post(
+        URL, {"filename": "big", "size": 6 * 1024 * 1024, "multipart": True}, format="json"
+    ).data
+    client = s3_client(moto_server)
+    assert len(client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])) == 1
+    age(created["id"], 3)
+
+    call_command("cleanup_uploads", stdout=StringIO())
+
+    assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+    assert not UploadedFile.objects.exists()

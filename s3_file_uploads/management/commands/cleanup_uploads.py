@@ -1,4 +1,4 @@
-"""Remove uploads that never completed: their objects first, then their rows.
+"""Remove uploads that never completed: their multipart parts and objects first, then their rows.
 
 Each row is first claimed with a conditional UPDATE to FAILED, so an upload that completes at
 the same moment is either claimed (and its complete then reports the failure) or kept. Running
@@ -64,8 +64,11 @@ class Command(BaseCommand):
             upload.pk, OPEN_STATES, UploadState.FAILED, failure_reason=ABANDONED
         ):
             return "kept"
+        storage, key = upload.storage, upload.get_file_key()
         try:
-            upload.storage.delete(upload.get_file_key())
+            if upload.is_multipart:
+                storage.abort_multipart(key=key, upload_id=upload.multipart_upload_id)
+            storage.delete(key)
         except StorageError:
             return "unreachable"
         UploadedFile.objects.filter(pk=upload.pk, file_upload_state=UploadState.FAILED).delete()
