@@ -1,3 +1,3 @@
 """Fixtures shared by the core's tests and every backend's tests: the real storage servers."""
 
-pytest_plugins = ["tests.servers.moto"]
+pytest_plugins = ["tests.servers.moto", "tests.servers.azurite", "tests.servers.fake_gcs"]
