@@ -83,6 +83,13 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
         raise UploadRefused(
             f"The file is {info.size} bytes, but {upload.declared_size} bytes were declared."
         )
+    if upload.checksum:
+        stored = info.checksums.get(upload.checksum_algorithm)
+        if stored != upload.checksum:
+            raise UploadRefused(
+                f"The stored file's {upload.checksum_algorithm} checksum "
+                f"({stored or 'not reported by storage'}) is not the declared {upload.checksum}."
+            )
     if not content_type_allowed(info.content_type or ""):
         raise UploadRefused(f"Files of type '{info.content_type}' are not accepted here.")
     if upload.content_type and _media_type(info.content_type) != _media_type(upload.content_type):

@@ -66,7 +66,9 @@ class Capabilities:
     ``enforces_size_limit``/``enforces_content_type``: the storage itself refuses an upload that
     breaks the signed limit or type (the complete step checks again either way). ``cors``: the
     backend implements :meth:`StorageBackend.configure_cors`. ``multipart``: it implements the
-    multipart family, within its cloud's part rules.
+    multipart family, within its cloud's part rules. ``checksums``: the algorithms (``md5``,
+    ``sha256``) whose checksum the backend signs into an upload and reports on :meth:`stat`;
+    a client checksum in any other algorithm is refused at create.
     """
 
     enforces_size_limit: bool = False
@@ -74,10 +76,19 @@ class Capabilities:
     multipart: bool = False
     cors: bool = False
     acls: frozenset[str] = frozenset({PRIVATE})
+    checksums: frozenset[str] = frozenset()
     #: Smallest part but the last, largest part, most parts (S3's rules by default).
     min_part_size: int = 5 * 1024 * 1024
     max_part_size: int = 5 * 1024 * 1024 * 1024
     max_parts: int = 10_000
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """A checksum the client declared: ``algorithm`` is ``md5`` or ``sha256``, ``value`` base64."""
+
+    algorithm: Literal["md5", "sha256"]
+    value: str
 
 
 @dataclass(frozen=True)
@@ -142,8 +153,13 @@ class StorageBackend(abc.ABC):
         content_type: str,
         acl: str,
         expires_in: int,
+        checksum: Checksum | None = None,
     ) -> UploadInstruction:
-        """Sign one upload of at most ``max_size`` bytes of ``content_type`` to ``key``."""
+        """Sign one upload of at most ``max_size`` bytes of ``content_type`` to ``key``.
+
+        ``checksum`` is only ever passed in an algorithm listed in ``capabilities.checksums``;
+        sign it so that storage refuses other bytes where the cloud can.
+        """
 
     @abc.abstractmethod
     def presign_download(

@@ -81,6 +81,8 @@ class UploadedFile(models.Model):
         max_length=1024, blank=True, help_text="The backend's id of an unfinished multipart upload."
     )
     part_size = models.BigIntegerField(null=True, blank=True)
+    checksum_algorithm = models.CharField(max_length=16, blank=True)
+    checksum = models.CharField(max_length=128, blank=True, help_text="Base64, as declared.")
 
     objects = UploadedFileQuerySet.as_manager()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 import re
 from typing import Any
@@ -10,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.fields import DateTimeField
 
 from .conf import app_setting, content_type_allowed, max_upload_size
-from .contract import ACLS, PRIVATE
+from .contract import ACLS, PRIVATE, Checksum
 from .keys import clean_display_name
 from .models import UploadedFile
 
@@ -30,6 +32,14 @@ class UploadRequestSerializer(serializers.Serializer):
     content_type = serializers.CharField(required=False, allow_blank=True, max_length=255)
     size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     multipart = serializers.BooleanField(required=False, allow_null=True, default=None)
+    content_md5 = serializers.CharField(required=False, max_length=64)
+    checksum_sha256 = serializers.CharField(required=False, max_length=64)
+
+    def validate_content_md5(self, value: str) -> str:
+        return _base64_digest(value, 16, "an MD5")
+
+    def validate_checksum_sha256(self, value: str) -> str:
+        return _base64_digest(value, 32, "a SHA-256")
 
     def validate_filename(self, value: str) -> str:
         return clean_display_name(value)
@@ -58,6 +68,10 @@ class UploadRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"size": f"The file is {size} bytes; the limit is {limit} bytes."}
             )
+        if "content_md5" in attrs and "checksum_sha256" in attrs:
+            raise serializers.ValidationError(
+                {"checksum_sha256": "Send one checksum: content_md5 or checksum_sha256."}
+            )
         if attrs.get("multipart") and not size:
             raise serializers.ValidationError(
                 {"size": "A multipart upload needs the file's size in bytes."}
@@ -74,6 +88,24 @@ class UploadRequestSerializer(serializers.Serializer):
                 }
             )
         return attrs
+
+
+def _base64_digest(value: str, length: int, name: str) -> str:
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != length:
+        raise serializers.ValidationError(f"Send {name} digest of the file, base64-encoded.")
+    return value
+
+
+def requested_checksum(attrs: dict[str, Any]) -> Checksum | None:
+    if "checksum_sha256" in attrs:
+        return Checksum("sha256", attrs["checksum_sha256"])
+    if "content_md5" in attrs:
+        return Checksum("md5", attrs["content_md5"])
+    return None
 
 
 def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:

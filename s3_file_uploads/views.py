@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from .completion import NotUploadedYet, complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
+from .contract import Checksum
 from .errors import AclNotSupported, StorageError, StorageUnavailable, UploadRefused
 from .keys import generate_key
 from .models import OPEN_STATES, UploadedFile, UploadState
@@ -32,11 +33,20 @@ from .multipart import (
 from .permissions import permission_classes
 from .plugins import hook
 from .registry import get_backend
-from .serializers import PartNumbersSerializer, UploadRequestSerializer, upload_data
+from .serializers import (
+    PartNumbersSerializer,
+    UploadRequestSerializer,
+    requested_checksum,
+    upload_data,
+)
 from .signals import upload_deleted
 from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
 
 RETRY_AFTER_SECONDS = 5
+
+
+class ChecksumRefused(UploadRefused):
+    """The declared checksum cannot be verified on this backend or for this kind of upload."""
 
 
 class UploadView(generics.GenericAPIView):
@@ -111,10 +121,11 @@ class UploadedFileCreateView(UploadView):
             declared_size=wanted.get("size"),
             size_limit=max_upload_size(),
         )
+        checksum = requested_checksum(wanted)
         try:
             if wants_multipart(row.declared_size, wanted["multipart"], storage.capabilities):
                 instruction = None
-                self._start_multipart(row, storage)
+                self._start_multipart(row, storage, checksum)
             else:
                 instruction = storage.presign_upload(
                     key=key,
@@ -122,9 +133,12 @@ class UploadedFileCreateView(UploadView):
                     content_type=row.content_type,
                     acl=row.acl,
                     expires_in=app_setting("UPLOAD_EXPIRY"),
+                    **self._checksum_options(row, storage, checksum),
                 )
         except AclNotSupported as refusal:
             return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        except ChecksumRefused as refusal:
+            return Response({"checksum": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except UploadRefused as refusal:
             return Response({"size": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         row.save(force_insert=True)
@@ -132,7 +146,28 @@ class UploadedFileCreateView(UploadView):
         return Response(self._reply(row, instruction, request), status=status.HTTP_201_CREATED)
 
     @staticmethod
-    def _start_multipart(row: UploadedFile, storage: Any) -> None:
+    def _checksum_options(
+        row: UploadedFile, storage: Any, checksum: Checksum | None
+    ) -> dict[str, Checksum]:
+        """Record the declared checksum on the row, if the backend can hold the file to it."""
+        if checksum is None:
+            return {}
+        if checksum.algorithm not in storage.capabilities.checksums:
+            can = ", ".join(sorted(storage.capabilities.checksums)) or "none"
+            raise ChecksumRefused(
+                f"The '{row.backend}' backend cannot verify {checksum.algorithm} checksums "
+                f"(it can verify: {can}); leave the checksum out or send another."
+            )
+        row.checksum_algorithm, row.checksum = checksum.algorithm, checksum.value
+        return {"checksum": checksum}
+
+    @staticmethod
+    def _start_multipart(row: UploadedFile, storage: Any, checksum: Checksum | None) -> None:
+        if checksum is not None:
+            raise ChecksumRefused(
+                "A checksum of the whole file cannot be verified for a multipart upload; "
+                "leave it out."
+            )
         if not storage.capabilities.multipart:
             raise UploadRefused(
                 f"The '{row.backend}' backend cannot take multipart uploads; send the file in "
