@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "KEY_PREFIX": "uploads/",
     "PERMISSION_CLASSES": ["s3_file_uploads.permissions.UploadPermission"],
     "PLUGINS": [],
+    "CORS_ORIGINS": [],
     "MULTIPART_THRESHOLD": 64 * 1024 * 1024,
     "MULTIPART_PART_SIZE": 8 * 1024 * 1024,
     "MULTIPART_CONCURRENCY": 4,

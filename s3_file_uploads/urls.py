@@ -1,6 +1,6 @@
 """Mount with ``path("api/s3-file-uploads/", include("s3_file_uploads.urls"))``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("<uuid:file_id>/parts/", views.UploadedFilePartsView.as_view(), name="upload-file-parts"),
     path("<uuid:file_id>/abort/", views.UploadedFileAbortView.as_view(), name="upload-file-abort"),
+    path("local/", include("s3_file_uploads.local.urls")),
 ]

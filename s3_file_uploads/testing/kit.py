@@ -34,12 +34,12 @@ def send_instruction(
     instruction: UploadInstruction | dict[str, Any],
     body: bytes,
     *,
-    base_url: str = "",
+    storage_base_url: str = "",
     filename: str = "upload.bin",
 ) -> requests.Response:
     """Do what a browser does with an instruction: POST a form (fields first, file last) or PUT."""
     data = instruction.as_dict() if isinstance(instruction, UploadInstruction) else instruction
-    url = urljoin(base_url, data["url"])
+    url = urljoin(storage_base_url, data["url"])
     if data["method"] == "POST":
         return requests.post(
             url, data=data["fields"], files={"file": (filename, body)}, timeout=TIMEOUT
@@ -79,7 +79,7 @@ class MultipartConformance:
         assert created.data["upload"] is None
         return created.data
 
-    def send_parts(self, api, created, body, numbers, base_url) -> None:
+    def send_parts(self, api, created, body, numbers, storage_base_url) -> None:
         plan = created["multipart"]
         signed = api.post(plan["parts_url"], {"part_numbers": numbers}, format="json")
         assert signed.status_code == 200, signed.content
@@ -88,12 +88,15 @@ class MultipartConformance:
             chunk = body[start : start + plan["part_size"]]
             assert part["size"] == len(chunk)
             put = requests.put(
-                urljoin(base_url, part["url"]), data=chunk, headers=part["headers"], timeout=60
+                urljoin(storage_base_url, part["url"]),
+                data=chunk,
+                headers=part["headers"],
+                timeout=60,
             )
             assert put.status_code < 300, put.text
 
     def test_multipart_upload_of_64_mib_in_8_mib_parts(
-        self, multipart_api, settings, conformance_backend, base_url
+        self, multipart_api, settings, conformance_backend, storage_base_url
     ):
         settings.S3_FILE_UPLOADS = {
             **settings.S3_FILE_UPLOADS,
@@ -106,22 +109,22 @@ class MultipartConformance:
         )
         count = created["multipart"]["part_count"]
 
-        self.send_parts(multipart_api, created, body, list(range(1, count + 1)), base_url)
+        self.send_parts(multipart_api, created, body, list(range(1, count + 1)), storage_base_url)
         done = multipart_api.post(created["complete_url"])
 
         assert done.status_code == 200, done.content
         assert done.data["size"] == len(body)
         location = multipart_api.get(created["file_path"])["Location"]
-        got = requests.get(urljoin(base_url, location), timeout=120)
+        got = requests.get(urljoin(storage_base_url, location), timeout=120)
         assert hashlib.sha256(got.content).digest() == hashlib.sha256(body).digest()
 
     def test_resume_lists_stored_parts_and_sends_only_the_rest(
-        self, multipart_api, conformance_backend, base_url
+        self, multipart_api, conformance_backend, storage_base_url
     ):
         part = max(conformance_backend.capabilities.min_part_size, 1)
         body = sample_bytes(part * 4 + 123, seed=6)
         created = self.start(multipart_api, body)
-        self.send_parts(multipart_api, created, body, [1, 2, 3], base_url)
+        self.send_parts(multipart_api, created, body, [1, 2, 3], storage_base_url)
 
         listed = multipart_api.get(created["multipart"]["parts_url"])
         assert [p["part_number"] for p in listed.data["parts"]] == [1, 2, 3]
@@ -129,27 +132,27 @@ class MultipartConformance:
         rest = [n for n in range(1, listed.data["part_count"] + 1) if n not in stored]
         assert rest == [4, 5]
 
-        self.send_parts(multipart_api, created, body, rest, base_url)
+        self.send_parts(multipart_api, created, body, rest, storage_base_url)
         done = multipart_api.post(created["complete_url"])
         assert done.status_code == 200, done.content
         assert done.data["size"] == len(body)
 
     def test_complete_with_a_missing_part_fails_cleanly_and_stays_resumable(
-        self, multipart_api, conformance_backend, base_url
+        self, multipart_api, conformance_backend, storage_base_url
     ):
         part = max(conformance_backend.capabilities.min_part_size, 1)
         body = sample_bytes(part * 2 + 1, seed=7)
         created = self.start(multipart_api, body)
-        self.send_parts(multipart_api, created, body, [1, 3], base_url)
+        self.send_parts(multipart_api, created, body, [1, 3], storage_base_url)
 
         early = multipart_api.post(created["complete_url"])
         assert early.status_code == 409
         assert early.data["missing_parts"] == [2]
 
-        self.send_parts(multipart_api, created, body, [2], base_url)
+        self.send_parts(multipart_api, created, body, [2], storage_base_url)
         assert multipart_api.post(created["complete_url"]).status_code == 200
 
-    def test_another_user_cannot_sign_list_complete_or_abort(self, multipart_api, base_url):
+    def test_another_user_cannot_sign_list_complete_or_abort(self, multipart_api, storage_base_url):
         body = b"x" * 10
         created = self.start(multipart_api, body)
         stranger = APIClient()
@@ -164,10 +167,10 @@ class MultipartConformance:
         assert stranger.post(plan["abort_url"]).status_code == 404
         assert multipart_api.get(plan["parts_url"]).status_code == 200
 
-    def test_abort_discards_the_upload(self, multipart_api, conformance_backend, base_url):
+    def test_abort_discards_the_upload(self, multipart_api, conformance_backend, storage_base_url):
         body = b"y" * 10
         created = self.start(multipart_api, body)
-        self.send_parts(multipart_api, created, body, [1], base_url)
+        self.send_parts(multipart_api, created, body, [1], storage_base_url)
 
         assert multipart_api.post(created["multipart"]["abort_url"]).status_code == 204
 
@@ -200,7 +203,7 @@ class BackendConformance(MultipartConformance):
         raise NotImplementedError("Override this fixture to return your configured backend.")
 
     @pytest.fixture
-    def base_url(self) -> str:
+    def storage_base_url(self) -> str:
         """Prefix for root-relative URLs (a backend served by Django itself: live_server.url)."""
         return ""
 
@@ -209,12 +212,16 @@ class BackendConformance(MultipartConformance):
         return f"conformance/{uuid.uuid4().hex}/file.bin"
 
     def upload(
-        self, backend: StorageBackend, key: str, base_url: str, content_type: str = "text/plain"
+        self,
+        backend: StorageBackend,
+        key: str,
+        storage_base_url: str,
+        content_type: str = "text/plain",
     ) -> requests.Response:
         instruction = backend.presign_upload(
             key=key, max_size=1 << 20, content_type=content_type, acl="private", expires_in=60
         )
-        return send_instruction(instruction, BODY, base_url=base_url)
+        return send_instruction(instruction, BODY, storage_base_url=storage_base_url)
 
     # The contract, verb by verb ------------------------------------------------------------
 
@@ -222,8 +229,10 @@ class BackendConformance(MultipartConformance):
         assert isinstance(conformance_backend.capabilities, Capabilities)
         assert conformance_backend.capabilities.acls <= set(ACLS)
 
-    def test_following_the_instruction_stores_the_bytes(self, conformance_backend, key, base_url):
-        sent = self.upload(conformance_backend, key, base_url)
+    def test_following_the_instruction_stores_the_bytes(
+        self, conformance_backend, key, storage_base_url
+    ):
+        sent = self.upload(conformance_backend, key, storage_base_url)
         assert sent.status_code < 300, sent.text
 
         info = conformance_backend.stat(key)
@@ -245,9 +254,9 @@ class BackendConformance(MultipartConformance):
 
     @pytest.mark.parametrize("inline", [False, True])
     def test_download_url_serves_the_bytes_with_disposition(
-        self, conformance_backend, key, base_url, inline
+        self, conformance_backend, key, storage_base_url, inline
     ):
-        self.upload(conformance_backend, key, base_url, "application/pdf")
+        self.upload(conformance_backend, key, storage_base_url, "application/pdf")
         disposition = content_disposition("naïve résumé.pdf", inline=inline)
 
         url = conformance_backend.presign_download(
@@ -256,15 +265,17 @@ class BackendConformance(MultipartConformance):
             content_type="application/pdf",
             expires_in=60,
         )
-        got = requests.get(urljoin(base_url, url), timeout=TIMEOUT)
+        got = requests.get(urljoin(storage_base_url, url), timeout=TIMEOUT)
 
         assert got.status_code == 200
         assert got.content == BODY
         if self.server_applies_response_overrides:
             assert got.headers["Content-Disposition"] == disposition
 
-    def test_delete_removes_the_object_and_can_repeat(self, conformance_backend, key, base_url):
-        self.upload(conformance_backend, key, base_url, "application/octet-stream")
+    def test_delete_removes_the_object_and_can_repeat(
+        self, conformance_backend, key, storage_base_url
+    ):
+        self.upload(conformance_backend, key, storage_base_url, "application/octet-stream")
         conformance_backend.delete(key)
         conformance_backend.delete(key)
         with pytest.raises(ObjectNotFound):
@@ -283,19 +294,21 @@ class BackendConformance(MultipartConformance):
                     conformance_backend.map_acl(acl)
                 assert str(refusal.value)
 
-    def test_expired_instruction_is_refused(self, conformance_backend, key, base_url):
+    def test_expired_instruction_is_refused(self, conformance_backend, key, storage_base_url):
         if not self.server_checks_signatures:
             pytest.skip("this test server checks no expiry; the backend's own tests decode it")
         instruction = conformance_backend.presign_upload(
             key=key, max_size=1 << 20, content_type="text/plain", acl="private", expires_in=1
         )
         time.sleep(2.2)
-        refused = send_instruction(instruction, BODY, base_url=base_url)
+        refused = send_instruction(instruction, BODY, storage_base_url=storage_base_url)
         assert 400 <= refused.status_code < 500
         with pytest.raises(ObjectNotFound):
             conformance_backend.stat(key)
 
-    def test_instruction_for_one_key_cannot_write_another(self, conformance_backend, key, base_url):
+    def test_instruction_for_one_key_cannot_write_another(
+        self, conformance_backend, key, storage_base_url
+    ):
         if not self.server_checks_signatures:
             pytest.skip("this test server checks no signature; the backend's own tests decode it")
         instruction = conformance_backend.presign_upload(
@@ -305,8 +318,10 @@ class BackendConformance(MultipartConformance):
         if instruction["method"] == "POST":
             instruction["fields"] = {**instruction["fields"], "key": other}
         else:
-            instruction["url"] = instruction["url"].replace("file.bin", "other.bin")
-        refused = send_instruction(instruction, BODY, base_url=base_url)
+            aimed = instruction["url"].replace("file.bin", "other.bin")
+            assert aimed != instruction["url"], "the key is not in the URL: re-aim it another way"
+            instruction["url"] = aimed
+        refused = send_instruction(instruction, BODY, storage_base_url=storage_base_url)
         assert 400 <= refused.status_code < 500
         with pytest.raises(ObjectNotFound):
             conformance_backend.stat(other)
@@ -321,7 +336,7 @@ class BackendConformance(MultipartConformance):
         client.force_authenticate(user)
         return client
 
-    def test_http_api_end_to_end(self, api, conformance_backend, base_url):
+    def test_http_api_end_to_end(self, api, conformance_backend, storage_base_url):
         created = api.post(
             reverse_create(),
             {"filename": "kit.txt", "file_key": "../../escape.txt", "size": len(BODY)},
@@ -331,7 +346,7 @@ class BackendConformance(MultipartConformance):
         key = created.data["file_key"]
         assert key.startswith("uploads/") and key.endswith("/escape.txt") and ".." not in key
 
-        sent = send_instruction(created.data["upload"], BODY, base_url=base_url)
+        sent = send_instruction(created.data["upload"], BODY, storage_base_url=storage_base_url)
         assert sent.status_code < 300, sent.text
         completed = api.post(created.data["complete_url"])
         assert completed.status_code == 200, completed.content
@@ -339,7 +354,7 @@ class BackendConformance(MultipartConformance):
 
         fetched = api.get(created.data["file_path"])
         assert fetched.status_code == 302
-        download = requests.get(urljoin(base_url, fetched["Location"]), timeout=TIMEOUT)
+        download = requests.get(urljoin(storage_base_url, fetched["Location"]), timeout=TIMEOUT)
         assert download.content == BODY
         if self.server_applies_response_overrides:
             disposition = download.headers["Content-Disposition"]
@@ -350,11 +365,13 @@ class BackendConformance(MultipartConformance):
             conformance_backend.stat(key)
 
     def test_oversize_object_is_refused_by_storage_or_by_complete(
-        self, api, settings, conformance_backend, base_url
+        self, api, settings, conformance_backend, storage_base_url
     ):
         settings.MAX_FILE_UPLOAD_SIZE = 64
         created = api.post(reverse_create(), {"filename": "big.bin"}, format="json")
-        sent = send_instruction(created.data["upload"], b"x" * 65, base_url=base_url)
+        sent = send_instruction(
+            created.data["upload"], b"x" * 65, storage_base_url=storage_base_url
+        )
         if sent.status_code < 300:
             refused = api.post(created.data["complete_url"])
             assert refused.status_code == 400

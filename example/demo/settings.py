@@ -1,0 +1,92 @@
+"""Settings of the demo project. Everything a person may want to change comes from the environment.
+
+``DEMO_STORAGE`` picks the storage: ``local`` (default: files under ``DEMO_MEDIA_ROOT``, served by
+this Django), ``s3``, ``azure`` or ``gcs``. For the cloud ones, every ``AWS_*``, ``AZURE_*`` and
+``GS_*`` environment variable becomes the Django setting of the same name (the names
+django-storages uses), so a local emulator is one variable away::
+
+    DEMO_STORAGE=s3 AWS_S3_ENDPOINT_URL=http://127.0.0.1:5000 AWS_BUCKET_NAME=demo \\
+    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing python manage.py runserver
+
+``DEMO_BACKEND_OPTIONS`` (JSON) adds options to the backend configuration. The cloud bucket or
+container must allow the page's origin: ``python manage.py configure_cors --origin
+http://127.0.0.1:8000``.
+"""
+
+import json
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+SECRET_KEY = env("DEMO_SECRET_KEY", "demo-only-not-secret")
+DEBUG = env("DEMO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *filter(None, env("DEMO_HOSTS").split(","))]
+#: The page logs every visitor in as the user "demo", so it works at once. Never deploy that.
+DEMO_AUTO_LOGIN = env("DEMO_AUTO_LOGIN", "1") == "1"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "s3_file_uploads",
+    "demo",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "demo.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
+    }
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("DEMO_DB", str(BASE_DIR / "demo.sqlite3")),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+STATIC_URL = "/static/"
+MEDIA_ROOT = env("DEMO_MEDIA_ROOT", str(BASE_DIR / "media"))
+
+# The app's settings.
+MAX_FILE_UPLOAD_SIZE = int(env("DEMO_MAX_FILE_UPLOAD_SIZE", str(100 * 1024 * 1024)))
+DEMO_STORAGE = env("DEMO_STORAGE", "local")
+STORAGE_BACKEND = DEMO_STORAGE
+for _name, _value in os.environ.items():
+    if _name.startswith(("AWS_", "AZURE_", "GS_")):
+        globals()[_name] = _value
+S3_FILE_UPLOADS = {
+    "BACKENDS": {
+        DEMO_STORAGE: {
+            "BACKEND": DEMO_STORAGE,
+            "OPTIONS": json.loads(env("DEMO_BACKEND_OPTIONS", "{}")),
+        }
+    },
+    "CORS_ORIGINS": [o for o in env("DEMO_CORS_ORIGINS", "http://127.0.0.1:8000").split(",") if o],
+}

@@ -1,0 +1,111 @@
+"""Run the demo against a local stand-in for a cloud: moto, Azurite or fake-gcs-server.
+
+Started by ``DEMO_STORAGE=s3 make demo``: starts the server on a free loopback port, makes a
+bucket, points the demo's settings at it through the environment, sets the bucket's CORS rules
+with ``manage.py configure_cors``, then serves the demo until Ctrl-C, and stops the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.servers import ServerProcess, free_port  # noqa: E402
+from tests.servers import azurite as azurite_server  # noqa: E402
+from tests.servers import fake_gcs as gcs_server  # noqa: E402
+from tests.servers import moto as moto_server  # noqa: E402
+
+BUCKET = "demo-uploads"
+
+
+def start_s3() -> tuple[ServerProcess, dict[str, str]]:
+    port = free_port()
+    moto = Path(sys.executable).with_name("moto_server")
+    server = ServerProcess("demo-moto", [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
+    moto_server.s3_client(server).create_bucket(Bucket=BUCKET)
+    return server, {
+        "AWS_S3_ENDPOINT_URL": server.url,
+        "AWS_BUCKET_NAME": BUCKET,
+        "AWS_ACCESS_KEY_ID": moto_server.ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": moto_server.SECRET_KEY,
+        "AWS_S3_REGION_NAME": moto_server.REGION,
+    }
+
+
+def start_azure() -> tuple[ServerProcess, dict[str, str]]:
+    port = free_port()
+    server = ServerProcess("demo-azurite", azurite_server.azurite_argv(port), port)
+    azurite_server.blob_service(server).create_container(BUCKET)
+    return server, {
+        "AZURE_CONNECTION_STRING": azurite_server.connection_string(server),
+        "AZURE_CONTAINER": BUCKET,
+    }
+
+
+def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
+    port = free_port()
+    binary = gcs_server.fake_gcs_binary()
+    server = ServerProcess(
+        "demo-fake-gcs",
+        [
+            str(binary),
+            "-scheme",
+            "http",
+            "-host",
+            "127.0.0.1",
+            "-port",
+            str(port),
+            "-backend",
+            "memory",
+            "-public-host",
+            f"127.0.0.1:{port}",
+            "-external-url",
+            f"http://127.0.0.1:{port}",
+            "-cors-headers",
+            "x-goog-resumable",
+        ],
+        port,
+    )
+    gcs_server.create_bucket(server, BUCKET)
+    key_file = gcs_server.write_service_account_json(REPO / ".tools" / "demo-gcs-key.json")
+    return server, {
+        "GS_BUCKET_NAME": BUCKET,
+        "GS_API_ENDPOINT": server.url,
+        "GS_CREDENTIALS": str(key_file),
+        "GS_PROJECT_ID": gcs_server.PROJECT_ID,
+        "DEMO_BACKEND_OPTIONS": json.dumps({"api_endpoint_auth": False}),
+    }
+
+
+STARTERS = {"s3": start_s3, "azure": start_azure, "gcs": start_gcs}
+
+
+def main() -> None:
+    storage = os.environ.get("DEMO_STORAGE", "local")
+    if storage not in STARTERS:
+        raise SystemExit(f"DEMO_STORAGE must be one of {', '.join(STARTERS)} here, not {storage!r}")
+    address = os.environ.get("DEMO_ADDRESS", "127.0.0.1:8000")
+    server, env = STARTERS[storage]()
+    env = {**os.environ, **env, "DEMO_CORS_ORIGINS": f"http://{address}"}
+    manage = [sys.executable, "manage.py"]
+    try:
+        subprocess.run(
+            [*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO / "example", env=env, check=True
+        )
+        subprocess.run([*manage, "configure_cors"], cwd=REPO / "example", env=env, check=True)
+        print(f"\n  Demo page on {storage} ({server.url}): http://{address}/   (Ctrl-C stops it)\n")
+        subprocess.run([*manage, "runserver", address], cwd=REPO / "example", env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Headless Debian Chromium driving the demo page, served by the demo project itself.
+
+The demo runs as its own ``manage.py runserver`` process (its own settings, SQLite file and
+storage folder) so the browser meets exactly what a person running the demo meets. Each storage
+is a :class:`DemoStorage`: how to configure the demo for it and how to read what it holds.
+Adding a cloud means adding one class to ``STORAGES``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import REPO, TOOLS, ServerProcess, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = TOOLS / "screenshots"
+#: The demo's limit in the browser tests: room for the 20 MiB file, not for one more MiB.
+MAX_SIZE = 21 * 1024 * 1024
+
+
+class DemoStorage:
+    """One storage the demo can use: the demo's environment for it, and a reader of its objects."""
+
+    name = ""
+
+    def __init__(self, request: pytest.FixtureRequest, workdir: Path) -> None:
+        self.workdir = workdir
+
+    def environment(self) -> dict[str, str]:
+        return {"DEMO_STORAGE": self.name}
+
+    def allow_origin(self, origin: str) -> None:
+        """Let pages from ``origin`` send files (CORS); same-origin storage needs nothing."""
+
+    def read(self, key: str) -> bytes | None:
+        """The stored bytes under ``key``, or None when nothing is stored there."""
+        raise NotImplementedError
+
+    def keys(self) -> list[str]:
+        raise NotImplementedError
+
+
+class LocalStorage(DemoStorage):
+    name = "local"
+
+    @property
+    def root(self) -> Path:
+        return self.workdir / "media" / "s3_file_uploads"
+
+    def read(self, key: str) -> bytes | None:
+        path = self.root / key
+        return path.read_bytes() if path.is_file() else None
+
+    def keys(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.relative_to(self.root).as_posix().startswith(".s3fu-meta/")
+        )
+
+
+class S3Storage(DemoStorage):
+    """moto server: the demo signs POST forms the browser sends cross-origin (bucket CORS set)."""
+
+    name = "s3"
+
+    def __init__(self, request: pytest.FixtureRequest, workdir: Path) -> None:
+        super().__init__(request, workdir)
+        from tests.servers.moto import ACCESS_KEY, REGION, SECRET_KEY, s3_client
+
+        self.server = request.getfixturevalue("moto_server")
+        self.client = s3_client(self.server)
+        self.bucket = f"demo-{workdir.name.lower().replace('_', '-')}"[:63]
+        self.client.create_bucket(Bucket=self.bucket)
+        self.settings = {
+            "AWS_BUCKET_NAME": self.bucket,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_S3_ENDPOINT_URL": self.server.url,
+            "AWS_S3_REGION_NAME": REGION,
+        }
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), **self.settings}
+
+    def allow_origin(self, origin: str) -> None:
+        self.client.put_bucket_cors(
+            Bucket=self.bucket,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": [origin],
+                        "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                    }
+                ]
+            },
+        )
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            return None
+
+    def keys(self) -> list[str]:
+        listed = self.client.list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+STORAGES: dict[str, type[DemoStorage]] = {"local": LocalStorage, "s3": S3Storage}
+
+
+class DemoServer:
+    def __init__(self, process: ServerProcess, storage: DemoStorage) -> None:
+        self.process, self.storage = process, storage
+        self.url = process.url
+        self.endpoint = "/api/s3-file-uploads/"
+
+
+@pytest.fixture(scope="session", params=sorted(STORAGES))
+def demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServer]:
+    """The demo project on a free port, configured for one storage."""
+    workdir = tmp_path_factory.mktemp(f"demo-{request.param}")
+    storage = STORAGES[request.param](request, workdir)
+    port = free_port()
+    storage.allow_origin(f"http://127.0.0.1:{port}")
+    env = {
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+        "DEMO_DB": str(workdir / "demo.sqlite3"),
+        "DEMO_MEDIA_ROOT": str(workdir / "media"),
+        "DEMO_MAX_FILE_UPLOAD_SIZE": str(MAX_SIZE),
+        "DEMO_CORS_ORIGINS": f"http://127.0.0.1:{port}",
+        "PYTHONUNBUFFERED": "1",
+        **storage.environment(),
+    }
+    manage = [sys.executable, str(REPO / "example" / "manage.py")]
+    migrated = subprocess.run(
+        [*manage, "migrate", "--no-input", "-v0"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if migrated.returncode:
+        pytest.fail(f"the demo did not start (manage.py migrate):\n{migrated.stderr[-3000:]}")
+    server = ServerProcess(
+        f"demo-{request.param}",
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        port,
+        env=env,
+    )
+    yield DemoServer(server, storage)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
+    home = tmp_path_factory.mktemp("chromium-home")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"],
+        "env": {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+        },
+    }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(page, request) -> Iterator[None]:
+    """Keeps a picture of the page under .tools/screenshots/ when a browser test fails.
+
+    It takes ``page`` so that it is torn down first, while the page is still open.
+    """
+    yield
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.failed:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.nodeid)
+    path = SCREENSHOTS / f"{name[-150:]}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as error:  # a crashed page must not hide the test's own failure
+        print(f"no screenshot: {error}")
+    else:
+        print(f"screenshot: {path}")
