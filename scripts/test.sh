@@ -26,6 +26,7 @@ step "suite without the browser: Python $("$PY_NEW" -c 'import platform; print(p
 step "benchmark, quick mode (figures not asserted; it must run)"
 .venv/bin/python benchmarks/run.py --quick
 
+export NO_MKDOCS_2_WARNING=1
 step "docs: mkdocs build --strict"
 .venv/bin/mkdocs build --strict --site-dir .tools/site -q
 echo "docs built"

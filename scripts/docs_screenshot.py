@@ -1,0 +1,71 @@
+"""Regenerate docs/img/demo.png: the demo page after three uploads, in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+ADDRESS = "127.0.0.1:8799"
+NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"
+
+
+def wait_for(address: str, timeout: float = 60) -> None:
+    host, port = address.split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the demo did not start on {address}")
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="demo-shot-"))
+    env = {**os.environ, "DEMO_DB": str(work / "db.sqlite3"), "DEMO_MEDIA_ROOT": str(work)}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=REPO / "example", env=env, check=True)
+    server = subprocess.Popen(
+        [*manage, "runserver", "--noreload", ADDRESS],
+        cwd=REPO / "example",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(ADDRESS)
+        files = []
+        for name, size in (
+            ("holiday photo.jpg", 2_400_000),
+            ("naïve résumé.pdf", 180_000),
+            ("notes.txt", 12_000),
+        ):
+            path = work / name
+            path.write_bytes(os.urandom(size))
+            files.append(str(path))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[NO_NETWORK])
+            page = browser.new_page(viewport={"width": 900, "height": 640})
+            page.goto(f"http://{ADDRESS}/")
+            page.set_input_files("input[type=file]", files)
+            page.wait_for_function(
+                "document.querySelectorAll('tr[data-upload-id]').length >= 3", timeout=30_000
+            )
+            time.sleep(0.5)
+            page.screenshot(path=str(REPO / "docs" / "img" / "demo.png"), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
