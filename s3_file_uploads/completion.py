@@ -6,13 +6,14 @@ an unreachable storage leaves the row as it was and two completes at once make o
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from .conf import content_type_allowed
 from .contract import ObjectInfo
-from .errors import ObjectNotFound, UploadRefused
+from .errors import ObjectNotFound, StorageError, UploadRefused
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import assemble
 from .plugins import hook
@@ -100,10 +101,13 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
 
 
 def _refuse(upload: UploadedFile, reason: str) -> Outcome:
-    upload.storage.delete(upload.get_file_key())
+    """Mark the row FAILED first, then delete the object: a database failure then leaves both
+    as they were, and an object storage fails to delete is left to cleanup_uploads."""
     changes = {"failure_reason": reason[:500], "modified": timezone.now()}
     if not UploadedFile.objects.transition(upload.pk, OPEN_STATES, UploadState.FAILED, **changes):
         return _settled_elsewhere(upload)
+    with contextlib.suppress(StorageError):
+        upload.storage.delete(upload.get_file_key())
     for field, value in changes.items():
         setattr(upload, field, value)
     upload.file_upload_state = UploadState.FAILED

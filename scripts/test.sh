@@ -15,6 +15,9 @@ step "lint"
 step "suite: Python 3.11, Django $(.venv/bin/python -c 'import django; print(django.__version__)')"
 .venv/bin/python -m pytest -n 2 -q "$@"
 
+step "fault and concurrency suite on PostgreSQL (the line above ran it on SQLite)"
+.venv/bin/python -m pytest tests/faults -q -p no:playwright --ds=tests.faults.settings_postgres
+
 if [ -d js-tests ]; then
   step "browser client: node --test"
   node --test js-tests/
