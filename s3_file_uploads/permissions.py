@@ -8,7 +8,9 @@ from typing import Any
 from django.utils.module_loading import import_string
 from rest_framework.permissions import BasePermission
 
-from .conf import app_setting
+from .conf import DEFAULTS, app_setting
+
+DEFAULT_CLASSES = DEFAULTS["PERMISSION_CLASSES"]
 
 
 class UploadPermission(BasePermission):
@@ -25,9 +27,19 @@ class UploadPermission(BasePermission):
         )
 
 
-def permission_classes() -> list[type[BasePermission]]:
-    """The classes named by ``S3_FILE_UPLOADS["PERMISSION_CLASSES"]``."""
-    return [_import(path) for path in app_setting("PERMISSION_CLASSES")]
+ENDPOINTS = ("create", "list", "complete", "fetch", "delete", "parts", "abort")
+
+
+def permission_classes(endpoint: str = "") -> list[type[BasePermission]]:
+    """The classes ``S3_FILE_UPLOADS["PERMISSION_CLASSES"]`` names for ``endpoint``.
+
+    The setting is a list for every endpoint, or a dict by endpoint name (see ``ENDPOINTS``)
+    with ``"default"`` for the rest.
+    """
+    configured = app_setting("PERMISSION_CLASSES")
+    if isinstance(configured, dict):
+        configured = configured.get(endpoint, configured.get("default", DEFAULT_CLASSES))
+    return [_import(path) for path in configured]
 
 
 @cache

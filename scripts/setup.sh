@@ -7,32 +7,71 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 AZURITE_VERSION=3.35.0   # 3.36 needs Node 21, 3.37 Node 22
 PACKAGES=(-e . -e backends/s3 -e backends/gcs -e backends/azure -e ".[dev,docs]")
 
+# A working interpreter of a version (pyenv shims exist for every version but only run the
+# global one, so look in pyenv's folders too).
+find_python() {
+  local candidate
+  for candidate in "$(command -v "python$1" || true)" \
+      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1"*/bin/"python$1"; do
+    if [ -x "$candidate" ] && "$candidate" -c '' 2>/dev/null; then echo "$candidate"; return; fi
+  done
+  return 1
+}
 command -v uv >/dev/null || python3 -m pip install --quiet uv
-[ -x .venv/bin/python ] || uv venv --quiet -p python3.11 .venv
+[ -x .venv/bin/python ] || uv venv --quiet -p "$(find_python 3.11)" .venv
 uv pip install --quiet -p .venv "Django>=5.2,<5.3" "${PACKAGES[@]}"
 
-PY_NEW=$(command -v python3.13 || command -v python3.12)
-if [ "${SKIP_DJANGO6:-}" != 1 ]; then
-  [ -x .venv-django6/bin/python ] || uv venv --quiet -p "$PY_NEW" .venv-django6
-  uv pip install --quiet -p .venv-django6 "Django>=6,<7" "${PACKAGES[@]}"
-fi
-
+PY_NEW=$(find_python 3.13 || find_python 3.12)
+export PY_NEW
 mkdir -p .tools
+# The demo needs the venv, and Azurite only when DEMO_STORAGE=azure; the tests need the rest.
+if [ "${SETUP_ONLY_DEMO:-}" = 1 ] && [ "${DEMO_STORAGE:-local}" != azure ]; then
+  return 0 2>/dev/null || exit 0
+fi
 if [ ! -x .tools/node_modules/.bin/azurite-blob ]; then
   (cd .tools && npm install --silent --no-save --no-package-lock --no-audit --no-fund \
     "azurite@$AZURITE_VERSION" >/dev/null 2>&1)
+fi
+if [ "${SETUP_ONLY_DEMO:-}" = 1 ]; then
+  return 0 2>/dev/null || exit 0
+fi
+
+if [ "${SKIP_DJANGO6:-}" != 1 ]; then
+  [ -x .venv-django6/bin/python ] || uv venv --quiet -p "$PY_NEW" .venv-django6
+  uv pip install --quiet -p .venv-django6 "Django>=6,<7" "${PACKAGES[@]}"
 fi
 
 if [ ! -x /usr/bin/chromium ] && [ "${SKIP_BROWSER:-}" != 1 ]; then
   echo "installing Debian's chromium for the browser tests"
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-export PY_NEW
+
+# PostgreSQL for the fault and concurrency tests (tests/servers/postgres.py runs its own cluster).
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  echo "installing Debian's postgresql for the concurrency tests"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
 
 # django-s3-file-upload 0.1.0, the package this one replaces, in a virtualenv of its own, on the
 # same Django and DRF: the migration test builds a database with it, the benchmarks measure it.
 if [ ! -x .tools/seed-venv/bin/python ]; then
-  uv venv --quiet -p python3.11 .tools/seed-venv
+  uv venv --quiet -p "$(find_python 3.11)" .tools/seed-venv
   uv pip install --quiet -p .tools/seed-venv "django-s3-file-upload==0.1.0" "Django>=5.2,<5.3" \
     "djangorestframework>=3.15" requests
+fi
+
+# LocalStack's S3 (tests/servers/localstack.py), for the S3 rules moto does not enforce: its own
+# Python 3.13 virtualenv (2026.3.0 uses 3.12+ syntax), pinned (the project was archived 2026-03),
+# and its service catalog built once so each start takes about a second.
+if [ ! -x .tools/localstack-venv/bin/localstack-supervisor ]; then
+  PY313=$(find_python 3.13)
+  uv venv --quiet --allow-existing -p "$PY313" .tools/localstack-venv
+  # Newer cbor2 and pyopenssl break it; its twisted (localstack-twisted 26.4) needs service-identity.
+  uv pip install --quiet -p .tools/localstack-venv "localstack-core[base-runtime]==2026.3.0" \
+    "cbor2<6" "pyopenssl<26" service-identity
+fi
+if ! ls .tools/localstack-root/usr/lib/localstack/service-catalog-*.dill >/dev/null 2>&1; then
+  mkdir -p .tools/localstack-root/usr/lib/localstack
+  FILESYSTEM_ROOT=.tools/localstack-root OVERRIDE_IN_DOCKER=0 \
+    .tools/localstack-venv/bin/python -m localstack.aws.spec >/dev/null
 fi

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
+import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     HttpResponseError,
+    ResourceExistsError,
     ResourceNotFoundError,
     ServiceRequestError,
     ServiceResponseError,
 )
 from azure.storage.blob import (
+    BlobBlock,
+    BlobClient,
     BlobSasPermissions,
     BlobServiceClient,
+    ContentSettings,
     CorsRule,
     ExponentialRetry,
     UserDelegationKey,
@@ -31,8 +39,11 @@ from s3_file_uploads.conf import app_setting, max_upload_size
 from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
+    Checksum,
     ObjectInfo,
+    PartInstruction,
     StorageBackend,
+    StoredPart,
     UploadInstruction,
 )
 from s3_file_uploads.errors import (
@@ -45,6 +56,14 @@ from s3_file_uploads.errors import (
 
 #: The largest blob one Put Blob request (the browser's single PUT) may carry.
 MAXIMUM_PUT_BLOB_SIZE = 5000 * 1024 * 1024
+#: Put Block limits: the largest block and the most blocks one blob commits.
+MAXIMUM_UPLOAD_PART_SIZE = 4000 * 1024 * 1024
+MAXIMUM_UPLOAD_PARTS_COUNT = 50_000
+#: Azure has no smallest block; this floor keeps a big file from becoming 50,000 tiny requests.
+MINIMUM_UPLOAD_PART_SIZE = 1024 * 1024
+#: Block ids are the part number in six digits (base64 on the wire): one length for every
+#: block of a blob, as Azure requires, and room for MAXIMUM_UPLOAD_PARTS_COUNT.
+BLOCK_ID_DIGITS = 6
 #: Azure refuses a user delegation key valid for longer than this.
 MAXIMUM_USER_DELEGATION_KEY_LIFETIME = 7 * 24 * 3600
 #: A cached user delegation key is replaced once a new SAS would end this close to its expiry.
@@ -66,6 +85,17 @@ CORS_MAX_AGE = 3600
 #: Create, not write: a finished (and checked) upload cannot be overwritten with the same URL.
 UPLOAD_PERMISSION = BlobSasPermissions(create=True)
 DOWNLOAD_PERMISSION = BlobSasPermissions(read=True)
+#: Put Block needs write (create is refused): so part URLs name a staging blob, never the key.
+PART_PERMISSION = BlobSasPermissions(write=True)
+#: Lifetime of the read SAS the service itself uses to copy the staging blob to the key.
+COPY_SOURCE_SAS_LIFETIME = 3600
+#: Copy states (``x-ms-copy-status``) of a blob whose content is not all there.
+UNFINISHED_COPY = frozenset({"pending"})
+BROKEN_COPY = frozenset({"failed", "aborted"})
+#: Where staging blobs live unless the ``staging_prefix`` option says otherwise.
+DEFAULT_STAGING_PREFIX = "multipart-staging/"
+_UPLOAD_TOKEN = re.compile(r"[0-9a-f]{32}")
+_BLOCK_ID = re.compile(rf"[0-9]{{{BLOCK_ID_DIGITS}}}")
 #: Seconds before the first retry of a failed request (then doubling), kept short for requests.
 RETRY_BACKOFF = 1
 #: ``token_credential="default"`` builds azure-identity's DefaultAzureCredential.
@@ -80,9 +110,25 @@ class AzureBackend(StorageBackend):
     upload is what enforces both on Azure. With an account key (or a connection string holding
     one) SAS are signed offline; with a token credential they are user delegation SAS, signed
     with a key fetched from Azure and cached until shortly before it expires.
+
+    Multipart uploads stage blocks (Put Block, one write SAS per part) on a staging blob under
+    ``staging_prefix``; complete commits them there (Put Block List) and copies the result to
+    the key, so no part URL can ever write the object the complete step checked.
     """
 
-    capabilities = Capabilities(enforces_size_limit=False, enforces_content_type=False, cors=True)
+    #: ``md5``: the instruction's ``Content-MD5`` header makes Azure refuse other bytes (a SAS
+    #: cannot sign headers, so a client may drop it; then Azure stores the MD5 it computed and
+    #: complete compares that). Azure keeps no SHA-256 of a blob, so it is not listed.
+    capabilities = Capabilities(
+        enforces_size_limit=False,
+        enforces_content_type=False,
+        cors=True,
+        checksums=frozenset({"md5"}),
+        multipart=True,
+        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
+        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
+        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
+    )
 
     def __init__(
         self,
@@ -102,6 +148,8 @@ class AzureBackend(StorageBackend):
         max_retries: int = 2,
         user_delegation_key_lifetime: int = 24 * 3600,
         client_options: Mapping[str, Any] | None = None,
+        staging_prefix: str = DEFAULT_STAGING_PREFIX,
+        copy_wait: float = 20,
     ) -> None:
         super().__init__(name=name)
         if not container:
@@ -115,7 +163,14 @@ class AzureBackend(StorageBackend):
                 f"{MAXIMUM_USER_DELEGATION_KEY_LIFETIME} seconds (7 days).",
                 hint="Leave it unset for the default of one day.",
             )
+        if not staging_prefix:
+            raise BackendConfigurationError(
+                "staging_prefix must not be empty: staging blobs need a prefix of their own.",
+                hint=f'Leave it unset for "{DEFAULT_STAGING_PREFIX}".',
+            )
         self.container = container
+        self.staging_prefix = staging_prefix
+        self.copy_wait = copy_wait
         options: dict[str, Any] = {
             "connection_timeout": timeout,
             "read_timeout": timeout,
@@ -188,12 +243,17 @@ class AzureBackend(StorageBackend):
                     )
                 )
         max_size = max_upload_size()
-        if max_size and max_size > MAXIMUM_PUT_BLOB_SIZE:
+        # Files over MULTIPART_THRESHOLD go multipart (staged blocks), so only files at or under
+        # the threshold are sent in one PUT.
+        single_put_limit = min(max_size or 0, app_setting("MULTIPART_THRESHOLD"))
+        if single_put_limit > MAXIMUM_PUT_BLOB_SIZE:
             messages.append(
                 checks.Warning(
-                    f"MAX_FILE_UPLOAD_SIZE is {max_size} bytes, but one PUT to Azure Blob "
+                    f"MAX_FILE_UPLOAD_SIZE is {max_size} bytes and MULTIPART_THRESHOLD is "
+                    f"{app_setting('MULTIPART_THRESHOLD')} bytes, but one PUT to Azure Blob "
                     f"Storage carries at most {MAXIMUM_PUT_BLOB_SIZE} bytes (5000 MiB).",
-                    hint=f"Set MAX_FILE_UPLOAD_SIZE to {MAXIMUM_PUT_BLOB_SIZE} or less.",
+                    hint=f"Set S3_FILE_UPLOADS['MULTIPART_THRESHOLD'] (or MAX_FILE_UPLOAD_SIZE) "
+                    f"to {MAXIMUM_PUT_BLOB_SIZE} or less, so larger files go multipart.",
                     id="s3_file_uploads_azure.W002",
                 )
             )
@@ -210,15 +270,25 @@ class AzureBackend(StorageBackend):
         return messages
 
     def presign_upload(
-        self, *, key: str, max_size: int, content_type: str, acl: str, expires_in: int
+        self,
+        *,
+        key: str,
+        max_size: int,
+        content_type: str,
+        acl: str,
+        expires_in: int,
+        checksum: Checksum | None = None,
     ) -> UploadInstruction:
         self.map_acl(acl)
         expires_at = _expiry(self._sas_lifetime(expires_in))
         sas = self._sign(key, UPLOAD_PERMISSION, expires_at)
+        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": content_type}
+        if checksum is not None:
+            headers["Content-MD5"] = checksum.value
         return UploadInstruction(
             method="PUT",
             url=f"{self._blob_url(key)}?{sas}",
-            headers={"x-ms-blob-type": "BlockBlob", "Content-Type": content_type},
+            headers=headers,
             expires_at=expires_at,
         )
 
@@ -238,6 +308,11 @@ class AzureBackend(StorageBackend):
     def stat(self, key: str) -> ObjectInfo:
         with _translate_errors(key, self.container):
             props = self._container.get_blob_client(key).get_blob_properties()
+        copy_status = _copy_status(props)
+        if copy_status in UNFINISHED_COPY | BROKEN_COPY:
+            raise StorageUnavailable(
+                f"the blob '{key}' is still being assembled (copy {copy_status}); complete again"
+            )
         settings = props.content_settings
         md5 = bytes(settings.content_md5) if settings.content_md5 else b""
         return ObjectInfo(
@@ -251,6 +326,85 @@ class AzureBackend(StorageBackend):
     def delete(self, key: str) -> None:
         with contextlib.suppress(ObjectNotFound), _translate_errors(key, self.container):
             self._container.get_blob_client(key).delete_blob(delete_snapshots="include")
+
+    def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
+        """Nothing to create yet: the id names the staging blob and carries the content type,
+        which Put Block List sets when complete commits the blocks."""
+        self.map_acl(acl)
+        return f"{secrets.token_hex(16)}:{content_type}"
+
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> PartInstruction:
+        """A Put Block URL for the staging blob; the block id is derived from ``part_number``.
+
+        A SAS cannot sign a length: list_parts reports each block's size and the core refuses
+        a part of the wrong size before anything is committed.
+        """
+        staging = self._staging_name(upload_id)
+        expires_at = _expiry(self._sas_lifetime(expires_in))
+        sas = self._sign(staging, PART_PERMISSION, expires_at)
+        block_id = quote(_b64(_block_id(part_number).encode("ascii")), safe="")
+        url = f"{self._blob_url(staging)}?comp=block&blockid={block_id}&{sas}"
+        return PartInstruction(part_number, url, size, expires_at=expires_at)
+
+    def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        """The staged blocks by part number; ObjectNotFound once the key holds the result."""
+        staging = self._staging_client(upload_id)
+        if self._assembled(key, staging):
+            raise ObjectNotFound(key)
+        try:
+            with _translate_errors(key, self.container):
+                committed, uncommitted = staging.get_block_list("all")
+        except ObjectNotFound:
+            return []  # no block staged yet
+        sizes: dict[int, int] = {}
+        # Uncommitted last: Put Block List's "Latest" takes an uncommitted block over a
+        # committed one with the same id, and so must the sizes reported here.
+        for block in [*committed, *uncommitted]:
+            if (number := _part_number(block.id)) is not None:
+                sizes[number] = block.size
+        return [StoredPart(number, sizes[number]) for number in sorted(sizes)]
+
+    def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
+        """Commit the blocks on the staging blob, then copy it to ``key`` inside the account.
+
+        The copy must not replace an existing blob (a concurrent complete won: ObjectNotFound)
+        and must copy exactly what was committed (the staging blob's ETag is a source
+        condition). A copy still pending after ``copy_wait`` seconds is left running: stat
+        answers StorageUnavailable until it is done, and a later complete picks up from there.
+        """
+        _, content_type = _parse_upload_id(upload_id)
+        staging = self._staging_client(upload_id)
+        target = self._container.get_blob_client(key)
+        blocks = [BlobBlock(_block_id(part.part_number)) for part in parts]
+        with _translate_errors(key, self.container):
+            committed = staging.commit_block_list(
+                blocks, content_settings=ContentSettings(content_type=content_type)
+            )
+            source_sas = self._sign(
+                staging.blob_name, DOWNLOAD_PERMISSION, _expiry(COPY_SOURCE_SAS_LIFETIME)
+            )
+            try:
+                copy = target.start_copy_from_url(
+                    f"{staging.url}?{source_sas}",
+                    match_condition=MatchConditions.IfMissing,
+                    source_etag=committed["etag"],
+                    source_match_condition=MatchConditions.IfNotModified,
+                )
+            except ResourceExistsError as exc:
+                raise ObjectNotFound(key) from exc
+            status = self._wait_for_copy(target, copy.get("copy_status"))
+        if status == "success":
+            self._discard_staging(staging)
+
+    def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        """Discard the staged blocks and the staging blob; the key is not touched.
+
+        No API deletes uncommitted blocks (Azure drops them a week after the last Put Block),
+        but committing an empty block list discards them at once; then the blob goes.
+        """
+        self._discard_staging(self._staging_client(upload_id), strict=True)
 
     def map_acl(self, acl: str) -> str | None:
         if acl == PRIVATE:
@@ -322,6 +476,57 @@ class AzureBackend(StorageBackend):
 
     def _fetch_user_delegation_key(self, start: datetime, expiry: datetime) -> UserDelegationKey:
         return self._service.get_user_delegation_key(start, expiry)
+
+    def _staging_name(self, upload_id: str) -> str:
+        token, _ = _parse_upload_id(upload_id)
+        return f"{self.staging_prefix}{token}"
+
+    def _staging_client(self, upload_id: str) -> BlobClient:
+        return self._container.get_blob_client(self._staging_name(upload_id))
+
+    def _assembled(self, key: str, staging: BlobClient) -> bool:
+        """Whether ``key`` already holds the copy of the staging blob (or it is on its way).
+
+        Only complete writes a multipart upload's key, so a blob there is its result. A copy
+        that failed is deleted, so that complete can commit and copy again.
+        """
+        target = self._container.get_blob_client(key)
+        try:
+            with _translate_errors(key, self.container):
+                status = _copy_status(target.get_blob_properties())
+        except ObjectNotFound:
+            return False
+        if status in BROKEN_COPY:
+            with contextlib.suppress(ObjectNotFound), _translate_errors(key, self.container):
+                target.delete_blob()
+            return False
+        if status not in UNFINISHED_COPY:
+            self._discard_staging(staging)  # left behind by a copy that finished later
+        return True
+
+    def _wait_for_copy(self, target: BlobClient, status: str | None) -> str | None:
+        deadline = time.monotonic() + self.copy_wait
+        pause = 0.2
+        while status in UNFINISHED_COPY and time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(pause * 2, 2)
+            status = _copy_status(target.get_blob_properties())
+        if status in BROKEN_COPY:
+            raise StorageUnavailable(f"copying the assembled blocks to the key {status}")
+        return status
+
+    def _discard_staging(self, staging: BlobClient, *, strict: bool = False) -> None:
+        """Drop the staging blob and every block on it; ``strict`` reports storage errors."""
+        try:
+            with (
+                contextlib.suppress(ObjectNotFound),
+                _translate_errors(staging.blob_name, self.container),
+            ):
+                staging.commit_block_list([])  # discards the uncommitted blocks
+                staging.delete_blob()
+        except StorageError:
+            if strict:
+                raise
 
 
 class _UserDelegationKeyCache:
@@ -461,6 +666,31 @@ def _rule_dict(rule: CorsRule) -> dict[str, Any]:
         "exposed_headers": items(rule.exposed_headers),
         "max_age_in_seconds": rule.max_age_in_seconds,
     }
+
+
+def _parse_upload_id(upload_id: str) -> tuple[str, str]:
+    """``TOKEN:CONTENT_TYPE`` as start_multipart made it; anything else is no upload of ours."""
+    token, _, content_type = upload_id.partition(":")
+    if not _UPLOAD_TOKEN.fullmatch(token):
+        raise ObjectNotFound(f"no multipart upload has the id {upload_id!r}")
+    return token, content_type
+
+
+def _block_id(part_number: int) -> str:
+    return f"{part_number:0{BLOCK_ID_DIGITS}d}"
+
+
+def _part_number(block_id: str) -> int | None:
+    """The part a staged block holds, or None for a block this backend did not name."""
+    if not _BLOCK_ID.fullmatch(block_id or ""):
+        return None
+    number = int(block_id)
+    return number if 1 <= number <= MAXIMUM_UPLOAD_PARTS_COUNT else None
+
+
+def _copy_status(props: Any) -> str | None:
+    copy = getattr(props, "copy", None)
+    return getattr(copy, "status", None) if copy else None
 
 
 def _expiry(expires_in: int) -> datetime:

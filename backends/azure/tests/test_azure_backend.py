@@ -562,8 +562,12 @@ def test_check_is_quiet_for_a_sensible_configuration(azure_container):
     assert get_backend().check() == []
 
 
-def test_check_warns_about_long_expiry_oversize_limit_and_plain_http(settings):
-    settings.S3_FILE_UPLOADS = {"UPLOAD_EXPIRY": 3 * 86400, "DOWNLOAD_EXPIRY": 300}
+def test_check_warns_about_long_expiry_oversize_single_put_and_plain_http(settings):
+    settings.S3_FILE_UPLOADS = {
+        "UPLOAD_EXPIRY": 3 * 86400,
+        "DOWNLOAD_EXPIRY": 300,
+        "MULTIPART_THRESHOLD": MAXIMUM_PUT_BLOB_SIZE + 1,
+    }
     settings.MAX_FILE_UPLOAD_SIZE = MAXIMUM_PUT_BLOB_SIZE + 1
     backend = AzureBackend(
         name="prod", container="media", account_name="acct", account_key=ACCOUNT_KEY, ssl=False
@@ -577,7 +581,18 @@ def test_check_warns_about_long_expiry_oversize_limit_and_plain_http(settings):
         "s3_file_uploads_azure.W003",
     ]
     assert "UPLOAD_EXPIRY" in messages[0].msg
+    assert "MULTIPART_THRESHOLD" in messages[1].hint
     assert all(m.hint for m in messages)
+
+
+def test_a_large_limit_is_fine_when_larger_files_go_multipart(settings):
+    """Files over MULTIPART_THRESHOLD are staged in blocks, so one PUT never carries them."""
+    settings.MAX_FILE_UPLOAD_SIZE = 50 * MAXIMUM_PUT_BLOB_SIZE
+    backend = AzureBackend(
+        name="big", container="media", account_name="acct", account_key=ACCOUNT_KEY
+    )
+
+    assert [m.id for m in backend.check()] == []
 
 
 # --- user delegation SAS (token credential), against Azurite over HTTPS with OAuth ---------------

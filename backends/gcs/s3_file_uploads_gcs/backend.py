@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
+from xml.etree import ElementTree
 
 import google.auth
 import google.auth.credentials
@@ -25,8 +28,11 @@ from s3_file_uploads.contract import (
     ACLS,
     PRIVATE,
     Capabilities,
+    Checksum,
     ObjectInfo,
+    PartInstruction,
     StorageBackend,
+    StoredPart,
     UploadInstruction,
 )
 from s3_file_uploads.errors import (
@@ -59,6 +65,16 @@ CORS_RESPONSE_HEADERS = (
 )
 CORS_MAX_AGE = 3600
 PUBLIC_ACL_NAMES = frozenset({"public-read", "public-read-write", "publicRead", "publicReadWrite"})
+#: XML API multipart upload limits (the same as S3's).
+MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
+MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
+MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
+#: The most parts one XML API "list parts" answer holds.
+LIST_PARTS_PAGE_SIZE = 1000
+#: Seconds to wait for the answer to "complete": assembling thousands of parts takes a while.
+COMPLETE_READ_TIMEOUT = 300
+#: XML API error codes that are worth retrying later, whatever the status says.
+UNAVAILABLE_XML_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown"})
 
 
 class GCSBackend(StorageBackend):
@@ -67,10 +83,21 @@ class GCSBackend(StorageBackend):
     The POST policy carries ``content-length-range``, the key, the content type and (when the
     bucket uses fine-grained ACLs) the ACL, so GCS itself refuses an upload that breaks them.
     Signing uses the credentials' private key, or the IAM signBlob API when they hold none.
+
+    A declared MD5 is verified on complete against the MD5 GCS computes itself; a POST form
+    has no checksum field (neither ``Content-MD5`` nor ``x-goog-hash``), so nothing is signed.
     """
 
     capabilities = Capabilities(
-        enforces_size_limit=True, enforces_content_type=True, cors=True, acls=frozenset(ACLS)
+        enforces_size_limit=True,
+        enforces_content_type=True,
+        cors=True,
+        acls=frozenset(ACLS),
+        checksums=frozenset({"md5"}),
+        multipart=True,
+        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
+        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
+        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
 
     def __init__(
@@ -99,9 +126,7 @@ class GCSBackend(StorageBackend):
         self.default_acl = default_acl
         self.uniform_bucket_level_access = uniform_bucket_level_access
         if uniform_bucket_level_access:
-            self.capabilities = Capabilities(
-                enforces_size_limit=True, enforces_content_type=True, cors=True
-            )
+            self.capabilities = dataclasses.replace(self.capabilities, acls=frozenset({PRIVATE}))
         self.timeout = timeout
         self._retry = DEFAULT_RETRY.with_delay(initial=0.1, maximum=2).with_timeout(retry_timeout)
 
@@ -181,8 +206,16 @@ class GCSBackend(StorageBackend):
         return messages
 
     def presign_upload(
-        self, *, key: str, max_size: int, content_type: str, acl: str, expires_in: int
+        self,
+        *,
+        key: str,
+        max_size: int,
+        content_type: str,
+        acl: str,
+        expires_in: int,
+        checksum: Checksum | None = None,
     ) -> UploadInstruction:
+        # ``checksum`` (md5) is not signed: see the class docstring; complete compares it.
         expires_in = _capped(expires_in)
         # The SDK adds an exact-match condition for every field, so the type and ACL are signed.
         fields = {"Content-Type": content_type}
@@ -236,6 +269,64 @@ class GCSBackend(StorageBackend):
         with _translate_errors(key), contextlib.suppress(api_exceptions.NotFound):
             self._bucket.delete_blob(key, timeout=self.timeout, retry=self._retry)
 
+    # XML API multipart uploads: the server initiates, lists, completes and aborts through the
+    # client's own (authorized) session; the browser PUTs each part to a V4-signed URL.
+
+    def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
+        headers = {"Content-Type": content_type}
+        if gcs_acl := self.map_acl(acl):
+            headers["x-goog-acl"] = gcs_acl
+        response = self._xml_request("POST", key, "uploads", headers=headers)
+        upload_id = _xml_text(_xml_root(response.content), "UploadId")
+        if not upload_id:
+            raise StorageError("GCS answered the multipart initiation without an UploadId")
+        return upload_id
+
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> PartInstruction:
+        """A V4-signed PUT of one part; ``content-length`` is a signed header, as SigV4 signs it
+        for S3, so a body of any other length no longer matches the signature."""
+        expires_in = _capped(expires_in)
+        with _translate_errors(key):
+            url = self._bucket.blob(key).generate_signed_url(
+                version="v4",
+                method="PUT",
+                expiration=timedelta(seconds=expires_in),
+                api_access_endpoint=self._client.api_endpoint,
+                query_parameters={"partNumber": str(part_number), "uploadId": upload_id},
+                headers={"Content-Length": str(size)},
+                **self._signing_kwargs(),
+            )
+        return PartInstruction(part_number, url, size, expires_at=_expiry(expires_in))
+
+    def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        parts: list[StoredPart] = []
+        query = {"uploadId": upload_id, "max-parts": str(LIST_PARTS_PAGE_SIZE)}
+        while True:
+            response = self._xml_request("GET", key, urlencode(query))
+            page, next_marker = parse_list_parts(response.content)
+            parts.extend(page)
+            if next_marker is None:
+                return parts
+            query["part-number-marker"] = next_marker
+
+    def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
+        response = self._xml_request(
+            "POST",
+            key,
+            urlencode({"uploadId": upload_id}),
+            data=complete_multipart_body(parts),
+            headers={"Content-Type": "application/xml"},
+            read_timeout=max(self.timeout, COMPLETE_READ_TIMEOUT),
+        )
+        # Like S3, the XML API may answer 200 and put the error in the body.
+        _raise_for_error_document(response.content)
+
+    def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        with contextlib.suppress(ObjectNotFound):
+            self._xml_request("DELETE", key, urlencode({"uploadId": upload_id}))
+
     def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
         # A fresh handle, not the shared one: patch() rewrites the handle's properties.
         bucket = self._client.bucket(self.bucket_name)
@@ -267,6 +358,101 @@ class GCSBackend(StorageBackend):
             token = self._credentials.token
         email = self._sa_email or self._credentials.service_account_email
         return {"service_account_email": email, "access_token": token}
+
+    def _xml_request(
+        self,
+        method: str,
+        key: str,
+        query: str,
+        *,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> requests.Response:
+        """One XML API request on ``key``, retried like the SDK's own calls, errors translated.
+
+        It goes through the client's authorized session, as the SDK's own XML multipart code
+        (``transfer_manager``) does.
+        """
+        url = f"{self._client.api_endpoint}/{self.bucket_name}/{quote(key, safe='/~')}?{query}"
+        timeout = (self.timeout, read_timeout or self.timeout)
+
+        def send() -> requests.Response:
+            response = self._client._http.request(
+                method, url, data=data, headers=headers or {}, timeout=timeout
+            )
+            if response.status_code >= 400:
+                code, message = _xml_error(response.content)
+                if code == "NoSuchBucket":
+                    raise StorageError(f"GCS has no bucket '{self.bucket_name}': {message}")
+                raise api_exceptions.from_http_status(
+                    response.status_code, f"{code or response.reason}: {message}"
+                )
+            return response
+
+        with _translate_errors(key):
+            return self._retry(send)()
+
+
+def parse_list_parts(body: bytes) -> tuple[list[StoredPart], str | None]:
+    """The parts of one ``ListPartsResult`` page, and the marker of the next page (if any)."""
+    root = _xml_root(body)
+    parts = [
+        StoredPart(
+            int(_xml_text(part, "PartNumber") or 0),
+            int(_xml_text(part, "Size") or 0),
+            (_xml_text(part, "ETag") or "").strip('"'),
+        )
+        for part in root.iterfind("{*}Part")
+    ]
+    truncated = (_xml_text(root, "IsTruncated") or "").lower() == "true"
+    return parts, (_xml_text(root, "NextPartNumberMarker") if truncated else None)
+
+
+def complete_multipart_body(parts: Sequence[StoredPart]) -> bytes:
+    """The ``CompleteMultipartUpload`` document: each part's number and (quoted) ETag."""
+    root = ElementTree.Element("CompleteMultipartUpload")
+    for part in parts:
+        element = ElementTree.SubElement(root, "Part")
+        ElementTree.SubElement(element, "PartNumber").text = str(part.part_number)
+        ElementTree.SubElement(element, "ETag").text = f'"{part.etag}"'
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _xml_root(body: bytes) -> ElementTree.Element:
+    """Parse an answer of the configured storage endpoint (never client input): the bundled
+    expat resolves no external entity and refuses runaway entity expansion."""
+    try:
+        return ElementTree.fromstring(body)  # noqa: S314
+    except ElementTree.ParseError as exc:
+        raise StorageError(f"GCS answered with a document that is not XML: {body[:200]!r}") from exc
+
+
+def _xml_text(element: ElementTree.Element, name: str) -> str | None:
+    """The text of ``element``'s child ``name``, in the S3 namespace GCS uses or in none."""
+    child = element.find(f"{{*}}{name}")
+    return child.text.strip() if child is not None and child.text else None
+
+
+def _xml_error(body: bytes) -> tuple[str | None, str]:
+    """``Code`` and ``Message`` of an XML API ``<Error>`` document (or of whatever came)."""
+    try:
+        root = _xml_root(body)
+    except StorageError:
+        return None, body[:200].decode("utf-8", "replace")
+    return _xml_text(root, "Code"), _xml_text(root, "Message") or ""
+
+
+def _raise_for_error_document(body: bytes) -> None:
+    if not body.strip():
+        return
+    root = _xml_root(body)
+    if root.tag.rsplit("}", 1)[-1] != "Error":
+        return
+    code, message = _xml_text(root, "Code"), _xml_text(root, "Message") or ""
+    if code in UNAVAILABLE_XML_CODES:
+        raise StorageUnavailable(f"GCS answered {code}: {message}")
+    raise StorageError(f"GCS refused to complete the upload: {code}: {message}")
 
 
 def _capped(expires_in: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
@@ -23,6 +25,7 @@ from s3_file_uploads.contract import (
     ACLS,
     PRIVATE,
     Capabilities,
+    Checksum,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
@@ -44,6 +47,8 @@ MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
 MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
 GONE_UPLOAD_CODES = frozenset({"NoSuchUpload", "404"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+#: Server-side encryption under which the ETag of a single-part object is still its MD5.
+ETAG_IS_MD5_ENCRYPTION = frozenset({None, "AES256"})
 UNREACHABLE_ERRORS = (
     EndpointConnectionError,
     ConnectionClosedError,
@@ -56,8 +61,10 @@ UNREACHABLE_ERRORS = (
 class S3Backend(StorageBackend):
     """Signs POST policies for uploads and presigned GETs for downloads.
 
-    The POST policy carries ``content-length-range``, the key, the content type and (when the
-    bucket uses ACLs) the ACL, so S3 itself refuses an upload that breaks them.
+    The POST policy carries ``content-length-range``, the key, the content type, (when the
+    bucket uses ACLs) the ACL and (when the client declared one) the checksum, so S3 itself
+    refuses an upload that breaks them. A declared checksum also binds the instruction to those
+    bytes: reusing it, even after complete, cannot store anything else under the key.
     """
 
     capabilities = Capabilities(
@@ -66,6 +73,7 @@ class S3Backend(StorageBackend):
         multipart=True,
         cors=True,
         acls=frozenset(ACLS),
+        checksums=frozenset({"md5", "sha256"}),
         min_part_size=MINIMUM_UPLOAD_PART_SIZE,
         max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
         max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
@@ -137,7 +145,14 @@ class S3Backend(StorageBackend):
         return {option: value for option, value in defaults.items() if value is not None}
 
     def presign_upload(
-        self, *, key: str, max_size: int, content_type: str, acl: str, expires_in: int
+        self,
+        *,
+        key: str,
+        max_size: int,
+        content_type: str,
+        acl: str,
+        expires_in: int,
+        checksum: Checksum | None = None,
     ) -> UploadInstruction:
         fields = {"Content-Type": content_type}
         conditions: list[Any] = [
@@ -148,6 +163,10 @@ class S3Backend(StorageBackend):
         if s3_acl:
             fields["acl"] = s3_acl
             conditions.append({"acl": s3_acl})
+        # Every form field must match the policy, so a client can neither drop nor change these.
+        for name, value in _checksum_fields(checksum).items():
+            fields[name] = value
+            conditions.append({name: value})
         post = self._client.generate_presigned_post(
             self.bucket_name, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
         )
@@ -174,13 +193,20 @@ class S3Backend(StorageBackend):
 
     def stat(self, key: str) -> ObjectInfo:
         with _translate_errors(key):
-            head = self._client.head_object(Bucket=self.bucket_name, Key=key)
-        checksums = {"sha256": head["ChecksumSHA256"]} if head.get("ChecksumSHA256") else {}
+            head = self._client.head_object(
+                Bucket=self.bucket_name, Key=key, ChecksumMode="ENABLED"
+            )
+        etag = head.get("ETag", "").strip('"')
+        checksums = {}
+        if md5 := _md5_from_etag(etag, head):
+            checksums["md5"] = md5
+        if sha256 := _full_object_checksum(head, "ChecksumSHA256"):
+            checksums["sha256"] = sha256
         return ObjectInfo(
             key=key,
             size=head["ContentLength"],
             content_type=head.get("ContentType"),
-            etag=head.get("ETag", "").strip('"') or None,
+            etag=etag or None,
             checksums=checksums,
         )
 
@@ -270,6 +296,42 @@ class S3Backend(StorageBackend):
                 "policy instead, or request 'private'"
             )
         return super().map_acl(acl)
+
+
+def _checksum_fields(checksum: Checksum | None) -> dict[str, str]:
+    """POST form fields that make S3 check the bytes: ``Content-MD5`` (RESTObjectPOST) or the
+    additional-checksum pair, which S3 answers with a 400 when the bytes do not match."""
+    if checksum is None:
+        return {}
+    if checksum.algorithm == "md5":
+        return {"Content-MD5": checksum.value}
+    return {"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-sha256": checksum.value}
+
+
+def _md5_from_etag(etag: str, head: dict[str, Any]) -> str | None:
+    """The object's MD5 (base64), when its ETag is one: a single-part object (no ``-N``),
+    unencrypted or SSE-S3. Under SSE-KMS, DSSE-KMS or SSE-C the ETag is not the MD5."""
+    if "-" in etag or len(etag) != 32 or head.get("SSECustomerAlgorithm"):
+        return None
+    if head.get("ServerSideEncryption") not in ETAG_IS_MD5_ENCRYPTION:
+        return None
+    try:
+        return base64.b64encode(bytes.fromhex(etag)).decode()
+    except ValueError:
+        return None
+
+
+def _full_object_checksum(head: dict[str, Any], name: str) -> str | None:
+    """An additional checksum of the whole object; a multipart upload's composite checksum
+    (``value-N``, a checksum of part checksums) is not one."""
+    value = head.get(name)
+    if not value or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT":
+        return None
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return value
 
 
 def _expiry(expires_in: int) -> datetime:
