@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from .errors import AclNotSupported
@@ -22,6 +22,11 @@ AUTHENTICATED_READ = "authenticated-read"
 ACLS = (PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE, AUTHENTICATED_READ)
 
 Disposition = Literal["attachment", "inline"]
+
+
+def expires_at(seconds: int) -> datetime:
+    """When a URL signed now for ``seconds`` runs out, to the second, for ``expires_at``."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from s3_file_uploads.contract import (
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    expires_at,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
@@ -280,8 +281,8 @@ class AzureBackend(StorageBackend):
         checksum: Checksum | None = None,
     ) -> UploadInstruction:
         self.map_acl(acl)
-        expires_at = _expiry(self._sas_lifetime(expires_in))
-        sas = self._sign(key, UPLOAD_PERMISSION, expires_at)
+        expiry = expires_at(self._sas_lifetime(expires_in))
+        sas = self._sign(key, UPLOAD_PERMISSION, expiry)
         headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": content_type}
         if checksum is not None:
             headers["Content-MD5"] = checksum.value
@@ -289,17 +290,17 @@ class AzureBackend(StorageBackend):
             method="PUT",
             url=f"{self._blob_url(key)}?{sas}",
             headers=headers,
-            expires_at=expires_at,
+            expires_at=expiry,
         )
 
     def presign_download(
         self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
     ) -> str:
-        expires_at = _expiry(self._sas_lifetime(expires_in))
+        expiry = expires_at(self._sas_lifetime(expires_in))
         sas = self._sign(
             key,
             DOWNLOAD_PERMISSION,
-            expires_at,
+            expiry,
             content_disposition=content_disposition,
             content_type=content_type,
         )
@@ -342,11 +343,11 @@ class AzureBackend(StorageBackend):
         a part of the wrong size before anything is committed.
         """
         staging = self._staging_name(upload_id)
-        expires_at = _expiry(self._sas_lifetime(expires_in))
-        sas = self._sign(staging, PART_PERMISSION, expires_at)
+        expiry = expires_at(self._sas_lifetime(expires_in))
+        sas = self._sign(staging, PART_PERMISSION, expiry)
         block_id = quote(_b64(_block_id(part_number).encode("ascii")), safe="")
         url = f"{self._blob_url(staging)}?comp=block&blockid={block_id}&{sas}"
-        return PartInstruction(part_number, url, size, expires_at=expires_at)
+        return PartInstruction(part_number, url, size, expires_at=expiry)
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         """The staged blocks by part number; ObjectNotFound once the key holds the result."""
@@ -383,7 +384,7 @@ class AzureBackend(StorageBackend):
                 blocks, content_settings=ContentSettings(content_type=content_type)
             )
             source_sas = self._sign(
-                staging.blob_name, DOWNLOAD_PERMISSION, _expiry(COPY_SOURCE_SAS_LIFETIME)
+                staging.blob_name, DOWNLOAD_PERMISSION, expires_at(COPY_SOURCE_SAS_LIFETIME)
             )
             try:
                 copy = target.start_copy_from_url(
@@ -691,10 +692,6 @@ def _part_number(block_id: str) -> int | None:
 def _copy_status(props: Any) -> str | None:
     copy = getattr(props, "copy", None)
     return getattr(copy, "status", None) if copy else None
-
-
-def _expiry(expires_in: int) -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires_in)
 
 
 def _parse_time(value: str | None) -> datetime | None:

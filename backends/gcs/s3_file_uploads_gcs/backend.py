@@ -7,7 +7,7 @@ import dataclasses
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
@@ -34,6 +34,7 @@ from s3_file_uploads.contract import (
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    expires_at,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
@@ -235,7 +236,7 @@ class GCSBackend(StorageBackend):
             method="POST",
             url=_form_action(policy["url"]),
             fields=policy["fields"],
-            expires_at=_expiry(expires_in),
+            expires_at=expires_at(expires_in),
         )
 
     def presign_download(
@@ -298,7 +299,7 @@ class GCSBackend(StorageBackend):
                 headers={"Content-Length": str(size)},
                 **self._signing_kwargs(),
             )
-        return PartInstruction(part_number, url, size, expires_at=_expiry(expires_in))
+        return PartInstruction(part_number, url, size, expires_at=expires_at(expires_in))
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
@@ -457,10 +458,6 @@ def _raise_for_error_document(body: bytes) -> None:
 
 def _capped(expires_in: int) -> int:
     return min(expires_in, MAXIMUM_SIGNED_EXPIRY)
-
-
-def _expiry(expires_in: int) -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires_in)
 
 
 def _form_action(url: str) -> str:

@@ -7,7 +7,6 @@ import binascii
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -31,6 +30,7 @@ from s3_file_uploads.contract import (
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    expires_at,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
@@ -174,7 +174,7 @@ class S3Backend(StorageBackend):
             method="POST",
             url=post["url"],
             fields=post["fields"],
-            expires_at=_expiry(expires_in),
+            expires_at=expires_at(expires_in),
         )
 
     def presign_download(
@@ -236,7 +236,7 @@ class S3Backend(StorageBackend):
             },
             ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY),
         )
-        return PartInstruction(part_number, url, size, expires_at=_expiry(expires_in))
+        return PartInstruction(part_number, url, size, expires_at=expires_at(expires_in))
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
@@ -332,10 +332,6 @@ def _full_object_checksum(head: dict[str, Any], name: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return value
-
-
-def _expiry(expires_in: int) -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires_in)
 
 
 @contextlib.contextmanager
