@@ -8,7 +8,9 @@ django-storages uses), so a local emulator is one variable away::
     DEMO_STORAGE=s3 AWS_S3_ENDPOINT_URL=http://127.0.0.1:5000 AWS_BUCKET_NAME=demo \\
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing python manage.py runserver
 
-``DEMO_BACKEND_OPTIONS`` (JSON) adds options to the backend configuration. The cloud bucket or
+``DEMO_BACKEND_OPTIONS`` (JSON) adds options to the backend configuration. Files larger than
+``DEMO_MULTIPART_THRESHOLD`` bytes go in parts of ``DEMO_MULTIPART_PART_SIZE`` bytes,
+``DEMO_MULTIPART_CONCURRENCY`` at a time (the app's defaults: 64 MiB, 8 MiB, 4). The cloud bucket or
 container must allow the page's origin: ``python manage.py configure_cors --origin
 http://127.0.0.1:8000``.
 """
@@ -90,3 +92,10 @@ S3_FILE_UPLOADS = {
     },
     "CORS_ORIGINS": [o for o in env("DEMO_CORS_ORIGINS", "http://127.0.0.1:8000").split(",") if o],
 }
+for _name, _key in (
+    ("DEMO_MULTIPART_THRESHOLD", "MULTIPART_THRESHOLD"),
+    ("DEMO_MULTIPART_PART_SIZE", "MULTIPART_PART_SIZE"),
+    ("DEMO_MULTIPART_CONCURRENCY", "MULTIPART_CONCURRENCY"),
+):
+    if env(_name):
+        S3_FILE_UPLOADS[_key] = int(env(_name))

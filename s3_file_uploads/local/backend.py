@@ -6,21 +6,33 @@ the view enforces what S3 enforces from a POST policy and ``Content-MD5``. Objec
 create-only: an instruction used once cannot replace what it stored. The content type, MD5 and
 SHA-256 of each object live in a JSON sidecar under ``<location>/.s3fu-meta/``, so
 :meth:`LocalBackend.stat` answers like a cloud's HEAD.
+
+Multipart uploads stage their parts under ``<location>/.s3fu-meta/.s3fu-multipart/<upload id>/``,
+one file per part, each sent with a ``PUT`` under a token that binds the key, the upload id, the
+part number and the part's exact length. Complete streams the parts in order into a temporary
+file beside the target and links it into place (create-only, like a single upload); abort
+removes the staging folder.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
+import secrets
+import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
+from urllib.parse import urlencode
 
 from django.core import checks, signing
 from django.urls import NoReverseMatch, reverse
@@ -29,7 +41,9 @@ from s3_file_uploads.contract import (
     Capabilities,
     Checksum,
     ObjectInfo,
+    PartInstruction,
     StorageBackend,
+    StoredPart,
     UploadInstruction,
 )
 from s3_file_uploads.errors import (
@@ -47,7 +61,21 @@ META_DIR = ".s3fu-meta"
 PART_SUFFIX = ".s3fu-part"
 UPLOAD_SALT = "s3_file_uploads.local.upload"
 DOWNLOAD_SALT = "s3_file_uploads.local.download"
+PART_SALT = "s3_file_uploads.local.part"
 URL_NAMESPACE = "s3_file_uploads"
+#: Where unfinished multipart uploads stage their parts, inside META_DIR; no key may start with it.
+MULTIPART_DIR = ".s3fu-multipart"
+#: How much of a part is read (and held in memory) at a time.
+PART_CHUNK_SIZE = 1024 * 1024
+#: The cloud rules the local backend keeps, so clients and the core plan parts as they do on S3.
+MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
+MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
+MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
+#: Suffix of a staging folder a complete has claimed, so parts and other completes stay out.
+CLAIM_SUFFIX = ".completing"
+UPLOAD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+PART_NAME_RE = re.compile(r"^(\d{5})\.part$")
+MANIFEST = "upload.json"
 
 
 class InvalidKey(StorageError):
@@ -68,6 +96,14 @@ class ChecksumMismatch(UploadRefused):
 
 class IncompleteUpload(StorageError):
     """The body ended before the length the client declared."""
+
+
+class WrongPartLength(UploadRefused):
+    """A part was sent with another length than the one its token binds."""
+
+
+class InvalidPart(StorageError):
+    """A part complete was given is no longer stored at its length (S3's ``InvalidPart``)."""
 
 
 class TokenExpired(signing.BadSignature):
@@ -101,6 +137,18 @@ class DownloadGrant:
     expires_at: int
 
 
+@dataclass(frozen=True)
+class PartGrant:
+    """What one part token allows: exactly ``size`` bytes as part ``part_number`` of an upload."""
+
+    backend: str
+    key: str
+    upload_id: str
+    part_number: int
+    size: int
+    expires_at: int
+
+
 class LocalBackend(StorageBackend):
     """Stores objects as files under ``location``; uploads and downloads go through Django.
 
@@ -112,7 +160,11 @@ class LocalBackend(StorageBackend):
     capabilities = Capabilities(
         enforces_size_limit=True,
         enforces_content_type=True,
+        multipart=True,
         checksums=frozenset({"md5", "sha256"}),
+        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
+        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
+        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
 
     def __init__(
@@ -220,6 +272,8 @@ class LocalBackend(StorageBackend):
         if meta.get("size") == st.st_size and meta.get("md5"):
             etag = base64.b64decode(meta["md5"]).hex()
             checksums = {name: meta[name] for name in ("md5", "sha256") if meta.get(name)}
+        elif meta.get("size") == st.st_size and meta.get("etag"):
+            etag, checksums = str(meta["etag"]), {}
         else:
             etag, checksums = f"{st.st_mtime_ns:x}-{st.st_size:x}", {}
         return ObjectInfo(
@@ -310,6 +364,160 @@ class LocalBackend(StorageBackend):
             checksums=checksums,
         )
 
+    # Multipart: parts staged on disk, assembled by streaming on complete.
+
+    def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
+        self.path(key)
+        self.map_acl(acl)
+        upload_id = secrets.token_hex(16)
+        staging = self._staging(upload_id)
+        staging.mkdir(parents=True)
+        manifest = {"key": key, "content_type": content_type, "started": int(time.time())}
+        temporary = self._temporary_file(staging)
+        try:
+            temporary.write_text(json.dumps(manifest))
+            os.replace(temporary, staging / MANIFEST)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return upload_id
+
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> PartInstruction:
+        """A ``PUT`` under a token binding key, upload id, part number and exact length.
+
+        The query repeats the upload id and part number, as S3's part URLs do, for people and
+        logs; the view refuses a URL whose query differs from its token.
+        """
+        self.path(key)
+        _check_upload_id(upload_id)
+        expires_at = int(time.time()) + expires_in
+        grant = {
+            "b": self.name,
+            "k": key,
+            "u": upload_id,
+            "n": part_number,
+            "s": size,
+            "e": expires_at,
+        }
+        token = signing.dumps(grant, salt=PART_SALT, compress=True)
+        query = urlencode({"uploadId": upload_id, "partNumber": part_number})
+        return PartInstruction(
+            part_number=part_number,
+            url=f"{self._url('local-part', token, key)}?{query}",
+            size=size,
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+        )
+
+    def receive_part(self, grant: PartGrant, stream: BinaryIO, *, length: int) -> StoredPart:
+        """Store the ``length`` bytes of ``stream`` as one part, all or nothing.
+
+        Raises :class:`WrongPartLength` unless ``length`` is the grant's exact size,
+        :class:`ObjectNotFound` when the upload is no longer open (completed, aborted or never
+        started) and :class:`IncompleteUpload` when the body ends early. A part sent again
+        replaces the one stored, as on S3.
+        """
+        if length != grant.size:
+            raise WrongPartLength(
+                f"part {grant.part_number} must be exactly {grant.size} bytes, not {length}"
+            )
+        staging = self._open_staging(grant.key, grant.upload_id)
+        try:
+            fd, name = tempfile.mkstemp(dir=staging, prefix=".", suffix=PART_SUFFIX)
+        except (FileNotFoundError, NotADirectoryError):
+            raise ObjectNotFound(grant.key) from None
+        temporary = Path(name)
+        try:
+            size = 0
+            with os.fdopen(fd, "wb") as out:
+                while size < length:
+                    chunk = stream.read(min(PART_CHUNK_SIZE, length - size))
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if size != length:
+                raise IncompleteUpload(f"the body ended after {size} of {length} bytes")
+            target = staging / _part_name(grant.part_number)
+            try:
+                os.replace(temporary, target)
+            except FileNotFoundError:
+                raise ObjectNotFound(grant.key) from None
+            return StoredPart(grant.part_number, size, _part_etag(target.stat()))
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        staging = self._open_staging(key, upload_id)
+        parts: list[StoredPart] = []
+        try:
+            with os.scandir(staging) as entries:
+                for entry in entries:
+                    if match := PART_NAME_RE.match(entry.name):
+                        with contextlib.suppress(FileNotFoundError):
+                            st = entry.stat()
+                            parts.append(StoredPart(int(match[1]), st.st_size, _part_etag(st)))
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        return sorted(parts, key=lambda part: part.part_number)
+
+    def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
+        """Stream ``parts`` in order into a temporary file, then link it to ``key``.
+
+        The staging folder is first renamed to a claimed name, so parts arriving late and a
+        second complete find the upload gone (:class:`ObjectNotFound`, which the core reads as
+        "completed elsewhere"). On any failure the claim is given back and the upload stays
+        open to resume.
+        """
+        path = self.path(key)
+        staging = self._open_staging(key, upload_id)
+        manifest = _read_json(staging / MANIFEST)
+        claimed = staging.with_name(upload_id + CLAIM_SUFFIX)
+        try:
+            os.rename(staging, claimed)
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        assembled: Path | None = None
+        meta_part: Path | None = None
+        try:
+            try:
+                assembled = self._temporary_file(path.parent)
+            except (FileExistsError, NotADirectoryError):
+                raise ObjectExists(f"a file is stored where a folder of '{key}' would be") from None
+            size = _concatenate(
+                [(claimed / _part_name(p.part_number), p.size) for p in parts], assembled
+            )
+            etag_source = "".join(p.etag for p in parts).encode()
+            etag = f"{hashlib.md5(etag_source, usedforsecurity=False).hexdigest()}-{len(parts)}"
+            meta_part = self._write_meta_part(
+                key, {"content_type": manifest.get("content_type"), "size": size, "etag": etag}
+            )
+            try:
+                os.link(assembled, path)
+            except FileExistsError:
+                raise ObjectExists(f"an object is already stored under '{key}'") from None
+            os.replace(meta_part, self._meta_path(key))
+            meta_part = None
+            _fsync_directory(path.parent)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.rename(claimed, staging)
+            raise
+        finally:
+            for leftover in (assembled, meta_part):
+                if leftover is not None:
+                    leftover.unlink(missing_ok=True)
+        self._discard(claimed)
+
+    def abort_multipart(self, *, key: str, upload_id: str) -> None:
+        _check_upload_id(upload_id)
+        staging = self._staging(upload_id)
+        for folder in (staging, staging.with_name(upload_id + CLAIM_SUFFIX)):
+            if _read_json(folder / MANIFEST).get("key") in (key, None):
+                self._discard(folder)
+
     def path(self, key: str) -> Path:
         """The file that holds ``key``; raises :class:`InvalidKey` for a key escaping the root."""
         parts = PurePosixPath(key).parts if isinstance(key, str) else ()
@@ -319,7 +527,7 @@ class LocalBackend(StorageBackend):
             or "\\" in key
             or key.startswith("/")
             or any(part in {"", ".", ".."} for part in key.split("/"))
-            or parts[0] == META_DIR
+            or parts[0] in {META_DIR, MULTIPART_DIR}
         ):
             raise InvalidKey(f"'{key}' is not a valid object key for local storage")
         path = (self.location / key).resolve()
@@ -371,6 +579,26 @@ class LocalBackend(StorageBackend):
             return Path(name)
         raise AssertionError("unreachable")
 
+    def _staging(self, upload_id: str) -> Path:
+        return self.location / META_DIR / MULTIPART_DIR / upload_id
+
+    def _open_staging(self, key: str, upload_id: str) -> Path:
+        """The staging folder of an open upload of ``key``; :class:`ObjectNotFound` otherwise."""
+        _check_upload_id(upload_id)
+        staging = self._staging(upload_id)
+        if _read_json(staging / MANIFEST).get("key") != key:
+            raise ObjectNotFound(key)
+        return staging
+
+    def _discard(self, folder: Path) -> None:
+        """Remove a staging folder: renamed away first, so nothing writes into it meanwhile."""
+        trash = folder.with_name(f".trash-{secrets.token_hex(8)}")
+        try:
+            os.rename(folder, trash)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
     def _prune(self, directory: Path) -> None:
         """Remove empty directories from ``directory`` up to (not including) the root."""
         stops = {self.location, self.location / META_DIR}
@@ -389,6 +617,14 @@ def load_upload_grant(token: str) -> UploadGrant:
     return UploadGrant(data["b"], data["k"], int(data["s"]), data["t"], int(data["e"]), checksum)
 
 
+def load_part_grant(token: str) -> PartGrant:
+    """The grant a token carries; raises ``signing.BadSignature`` (or :class:`TokenExpired`)."""
+    data = _load(token, PART_SALT)
+    return PartGrant(
+        data["b"], data["k"], data["u"], int(data["n"]), int(data["s"]), int(data["e"])
+    )
+
+
 def load_download_grant(token: str) -> DownloadGrant:
     """The grant a token carries; raises ``signing.BadSignature`` (or :class:`TokenExpired`)."""
     data = _load(token, DOWNLOAD_SALT)
@@ -402,6 +638,73 @@ def _load(token: str, salt: str) -> dict[str, Any]:
     if time.time() > data["e"]:
         raise TokenExpired(datetime.fromtimestamp(data["e"], UTC))
     return data
+
+
+def _check_upload_id(upload_id: str) -> None:
+    if not isinstance(upload_id, str) or not UPLOAD_ID_RE.match(upload_id):
+        raise ObjectNotFound(f"no multipart upload has the id '{upload_id}'")
+
+
+def _part_name(part_number: int) -> str:
+    return f"{part_number:05d}.part"
+
+
+def _part_etag(st: os.stat_result) -> str:
+    """Changes whenever the part is replaced: every part is a new file, renamed into place."""
+    return f"{st.st_ino:x}{st.st_mtime_ns:x}-{st.st_size:x}"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _concatenate(sources: Sequence[tuple[Path, int]], target: Path) -> int:
+    """Append each source file, which must hold exactly its size, to ``target``; flushed to disk.
+
+    Streams (``copy_file_range`` where the OS has it, else ``PART_CHUNK_SIZE`` at a time), so no
+    part is ever held in memory whole. Returns the bytes written.
+    """
+    total = 0
+    with target.open("wb", buffering=0) as out:
+        for source, size in sources:
+            try:
+                src = source.open("rb", buffering=0)
+            except FileNotFoundError:
+                raise InvalidPart(f"part {source.name} is no longer stored") from None
+            with src:
+                if os.fstat(src.fileno()).st_size != size:
+                    raise InvalidPart(f"part {source.name} is not {size} bytes any more")
+                _copy(src, out, size)
+            total += size
+        os.fsync(out.fileno())
+    return total
+
+
+def _copy(src: BinaryIO, out: BinaryIO, size: int) -> None:
+    left = size
+    if hasattr(os, "copy_file_range"):
+        try:
+            while left:
+                copied = os.copy_file_range(src.fileno(), out.fileno(), left)
+                if not copied:
+                    break
+                left -= copied
+        except OSError as exc:
+            if exc.errno not in {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}:
+                raise
+    buffer = memoryview(bytearray(min(PART_CHUNK_SIZE, left))) if left else None
+    while left:
+        read = src.readinto(buffer[: min(len(buffer), left)])
+        if not read:
+            raise InvalidPart(f"a part ended {left} bytes early")
+        view = buffer[:read]
+        while view:
+            view = view[os.write(out.fileno(), view) :]
+        left -= read
 
 
 def _iso(moment: datetime) -> str:

@@ -9,4 +9,5 @@ from . import views
 urlpatterns = [
     path("upload/<str:token>/<path:key>", views.upload, name="local-upload"),
     path("download/<str:token>/<path:key>", views.download, name="local-download"),
+    path("part/<str:token>/<path:key>", views.upload_part, name="local-part"),
 ]

@@ -1,6 +1,6 @@
 """The local backend's storage endpoints: what S3 would answer, answered by Django.
 
-Both views trust nothing but their signed token. Errors are JSON ``{"detail": "..."}``, the
+Every view trusts nothing but its signed token. Errors are JSON ``{"detail": "..."}``, the
 shape the browser client reads from every Django reply.
 """
 
@@ -26,7 +26,9 @@ from .backend import (
     ObjectExists,
     TokenExpired,
     UploadTooLarge,
+    WrongPartLength,
     load_download_grant,
+    load_part_grant,
     load_upload_grant,
 )
 
@@ -89,6 +91,51 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
         return _error(400, f"The upload was incomplete: {exc}. Send the whole file again.")
     response = JsonResponse({"key": info.key, "size": info.size, "etag": info.etag}, status=201)
     response["ETag"] = f'"{info.etag}"'
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
+    """Stage one part of a multipart upload: 200 with its ETag, or a 4xx saying what to change.
+
+    The token binds the key, the upload id, the part number and the part's exact length; a
+    body of any other length is refused before a byte is stored.
+    """
+    try:
+        grant = load_part_grant(token)
+    except TokenExpired as exc:
+        return _error(403, f"This part link {exc}; ask the server to sign the part again.")
+    except signing.BadSignature:
+        return _error(403, "This part link is not valid: its signature does not match.")
+    if key != grant.key:
+        return _error(403, "This part link was signed for another object key.")
+    if request.GET.get("uploadId", grant.upload_id) != grant.upload_id or request.GET.get(
+        "partNumber", str(grant.part_number)
+    ) != str(grant.part_number):
+        return _error(403, "This part link was signed for another upload or part number.")
+    backend = _local_backend(grant.backend)
+    if backend is None:
+        return _error(404, "The storage this part link was signed for is not configured.")
+    declared = request.META.get("CONTENT_LENGTH")
+    if not declared:
+        return _error(411, "Send the part with a Content-Length header.")
+    try:
+        length = int(declared)
+    except ValueError:
+        return _error(400, f"Content-Length '{declared}' is not a number.")
+    try:
+        part = backend.receive_part(grant, request, length=length)
+    except WrongPartLength as exc:
+        return _error(400, f"Refused: {exc}. Send exactly the bytes of this part.")
+    except ObjectNotFound:
+        return _error(404, "This multipart upload is no longer open: it was completed or aborted.")
+    except IncompleteUpload as exc:
+        return _error(400, f"The part was incomplete: {exc}. Send the part again.")
+    response = JsonResponse(
+        {"part_number": part.part_number, "size": part.size, "etag": part.etag}, status=200
+    )
+    response["ETag"] = f'"{part.etag}"'
     return response
 
 

@@ -22,6 +22,10 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = TOOLS / "screenshots"
 #: The demo's limit in the browser tests: room for the 20 MiB file, not for one more MiB.
 MAX_SIZE = 21 * 1024 * 1024
+#: The multipart demo: files over 16 MiB go in 8 MiB parts, up to 256 MiB.
+MULTIPART_MAX_SIZE = 256 * 1024 * 1024
+MULTIPART_THRESHOLD = 16 * 1024 * 1024
+MULTIPART_PART_SIZE = 8 * 1024 * 1024
 
 
 class DemoStorage:
@@ -127,20 +131,24 @@ class DemoServer:
         self.endpoint = "/api/s3-file-uploads/"
 
 
-@pytest.fixture(scope="session", params=sorted(STORAGES))
-def demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServer]:
-    """The demo project on a free port, configured for one storage."""
-    workdir = tmp_path_factory.mktemp(f"demo-{request.param}")
-    storage = STORAGES[request.param](request, workdir)
+def start_demo(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    storage_name: str,
+    settings: dict[str, str],
+) -> Iterator[DemoServer]:
+    """Run the demo project on a free port for one storage, with extra DEMO_* settings."""
+    workdir = tmp_path_factory.mktemp(f"demo-{storage_name}")
+    storage = STORAGES[storage_name](request, workdir)
     port = free_port()
     storage.allow_origin(f"http://127.0.0.1:{port}")
     env = {
         "DJANGO_SETTINGS_MODULE": "demo.settings",
         "DEMO_DB": str(workdir / "demo.sqlite3"),
         "DEMO_MEDIA_ROOT": str(workdir / "media"),
-        "DEMO_MAX_FILE_UPLOAD_SIZE": str(MAX_SIZE),
         "DEMO_CORS_ORIGINS": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
+        **settings,
         **storage.environment(),
     }
     manage = [sys.executable, str(REPO / "example" / "manage.py")]
@@ -154,13 +162,37 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServe
     if migrated.returncode:
         pytest.fail(f"the demo did not start (manage.py migrate):\n{migrated.stderr[-3000:]}")
     server = ServerProcess(
-        f"demo-{request.param}",
+        f"demo-{storage_name}",
         [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
         port,
         env=env,
     )
     yield DemoServer(server, storage)
     server.stop()
+
+
+@pytest.fixture(scope="session", params=sorted(STORAGES))
+def demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServer]:
+    """The demo project on a free port, configured for one storage."""
+    yield from start_demo(
+        request, tmp_path_factory, request.param, {"DEMO_MAX_FILE_UPLOAD_SIZE": str(MAX_SIZE)}
+    )
+
+
+@pytest.fixture(scope="session", params=sorted(STORAGES))
+def multipart_demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServer]:
+    """The demo for big files: over MULTIPART_THRESHOLD they go in MULTIPART_PART_SIZE parts."""
+    yield from start_demo(
+        request,
+        tmp_path_factory,
+        request.param,
+        {
+            "DEMO_MAX_FILE_UPLOAD_SIZE": str(MULTIPART_MAX_SIZE),
+            "DEMO_MULTIPART_THRESHOLD": str(MULTIPART_THRESHOLD),
+            "DEMO_MULTIPART_PART_SIZE": str(MULTIPART_PART_SIZE),
+            "DEMO_MULTIPART_CONCURRENCY": "4",
+        },
+    )
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,13 @@
 // (S3, GCS, Azure or Django's own local backend) as the instruction says; Django then checks
 // what arrived. The same code works with every backend because it follows the instruction
 // generically: POST is a multipart form (fields in order, the file last), PUT is the raw body.
+//
+// Large files: when Django answers with a multipart plan (it decides from the declared size,
+// or the caller asks with `multipart: true`), the file goes in parts, several at a time, each
+// a PUT of one `file.slice()` signed in batches. A failed part is retried on its own. The
+// upload is remembered in localStorage under the file's fingerprint, so calling uploadFile
+// again with the same file (after a reload, a crash, a lost connection) sends only the parts
+// storage does not hold yet.
 
 /**
  * One signed upload instruction, the same shape on every cloud.
@@ -57,12 +64,78 @@
  * @property {(progress: Progress) => void} [onProgress]
  * @property {AbortSignal} [signal] Aborting rejects with the signal's reason (an AbortError).
  * @property {number} [retries] Storage retries on network errors and 5xx; 3 by default.
+ *   For a multipart upload, each part has its own retries.
+ * @property {{baseDelay?: number, maxDelay?: number}} [backoff] Delays between retries, in ms.
  * @property {number} [completeRetries] Complete retries after a 503; 2 by default.
  * @property {RequestInit} [fetchOptions] Merged into every request to Django.
+ * @property {boolean} [multipart] true asks for a multipart upload, false for a single one;
+ *   left out, Django decides from the size (its MULTIPART_THRESHOLD).
+ * @property {number} [multipartThreshold] Ask for multipart when the file is larger than this.
+ * @property {number} [concurrency] Parts in flight at once; Django's plan says, else 4.
+ * @property {number} [signBatchSize] Parts signed per request (at most the plan's maximum).
+ * @property {boolean} [resume] Remember multipart uploads to resume them; true by default.
+ * @property {ResumeStore|null} [resumeStore] Where to remember them; localStorage by default.
+ */
+
+/**
+ * A multipart plan from a create reply.
+ * @typedef {object} MultipartPlan
+ * @property {number} part_size Bytes in every part but the last.
+ * @property {number} part_count
+ * @property {string} parts_url POST {"part_numbers": [...]} signs parts; GET lists stored ones.
+ * @property {string} abort_url
+ * @property {number} [concurrency]
+ * @property {number} [max_parts_per_request]
+ */
+
+/**
+ * One signed part upload.
+ * @typedef {object} PartInstruction
+ * @property {number} part_number
+ * @property {"PUT"} method
+ * @property {string} url
+ * @property {number} size
+ * @property {Record<string, string>} [headers]
+ * @property {string} [expires_at]
+ */
+
+/**
+ * What is remembered of an unfinished multipart upload, to resume it.
+ * @typedef {object} ResumeEntry
+ * @property {number} version
+ * @property {string} endpoint The create endpoint, absolute.
+ * @property {string} uploadId
+ * @property {string} completeUrl
+ * @property {string} partsUrl
+ * @property {string} abortUrl
+ * @property {number} partSize
+ * @property {number} partCount
+ * @property {number} size
+ * @property {number} [concurrency]
+ * @property {number} [maxPartsPerRequest]
+ * @property {number} savedAt Milliseconds since the epoch.
+ */
+
+/**
+ * Anything with localStorage's getItem/setItem/removeItem.
+ * @typedef {{getItem(key: string): string|null, setItem(key: string, value: string): void,
+ *            removeItem(key: string): void}} ResumeStore
  */
 
 const DEFAULT_RETRIES = 3;
 const DEFAULT_COMPLETE_RETRIES = 2;
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_MAX_PARTS_PER_REQUEST = 100;
+/** Parts signed per request when nothing says: enough to keep every worker busy for a while. */
+const SIGN_AHEAD_PER_WORKER = 4;
+/** Complete answered "parts missing" this many times in a row: give up. */
+const MAX_COMPLETE_ROUNDS = 3;
+/** Remembered uploads older than this are not resumed (their signatures and rows are stale). */
+const RESUME_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+const RESUME_PREFIX = "s3-file-uploads:resume:";
+const RESUME_VERSION = 1;
+/** Resume keys of the uploads running in this page, so one file is never resumed twice at once. */
+const activeUploads = new Set();
 /** Longest wait a Retry-After may impose, in milliseconds. */
 const MAX_RETRY_AFTER_MS = 30_000;
 const MAX_MESSAGE_LENGTH = 500;
@@ -317,6 +390,196 @@ export function instructionOf(created) {
   throw new UploadError("The server's reply has no upload instruction.", { status: 201, phase: "create", body: created });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Multipart: pure helpers.
+
+/**
+ * Whether to ask for a multipart upload: the value of the create request's `multipart`, or
+ * undefined to let Django decide from the size.
+ * @param {number} size
+ * @param {{multipart?: boolean, multipartThreshold?: number}} [options]
+ * @returns {boolean|undefined}
+ */
+export function multipartChoice(size, { multipart, multipartThreshold } = {}) {
+  if (multipart === true || multipart === false) return multipart;
+  if (multipartThreshold != null && size > multipartThreshold) return true;
+  return undefined;
+}
+
+/**
+ * The byte range of every part: every part has `partSize` bytes but the last.
+ * @param {number} size
+ * @param {number} partSize
+ * @returns {Array<{partNumber: number, start: number, end: number, size: number}>}
+ */
+export function partRanges(size, partSize) {
+  if (!(partSize > 0)) throw new RangeError(`A part size must be positive, not ${partSize}.`);
+  const ranges = [];
+  for (let start = 0, partNumber = 1; start < size; start += partSize, partNumber += 1) {
+    const end = Math.min(size, start + partSize);
+    ranges.push({ partNumber, start, end, size: end - start });
+  }
+  return ranges;
+}
+
+/**
+ * The part numbers still to send: those not stored, or stored at another length.
+ * @param {Array<{partNumber: number, size: number}>} ranges
+ * @param {Array<{part_number: number, size: number}>} stored As the parts listing gives them.
+ * @returns {number[]}
+ */
+export function missingParts(ranges, stored) {
+  const held = new Map((stored || []).map((part) => [Number(part.part_number), Number(part.size)]));
+  return ranges.filter((range) => held.get(range.partNumber) !== range.size).map((range) => range.partNumber);
+}
+
+/**
+ * The parts to sign together when `partNumber` needs a signature: it, then the next parts in
+ * `queue` that are neither signed nor being signed, `size` at most.
+ * @param {number} partNumber
+ * @param {Iterable<number>} queue The parts still to send, in order.
+ * @param {number} size
+ * @param {(partNumber: number) => boolean} [taken] Whether a part is signed or being signed.
+ * @returns {number[]}
+ */
+export function nextSignBatch(partNumber, queue, size, taken = () => false) {
+  const batch = [partNumber];
+  for (const number of queue) {
+    if (batch.length >= size) break;
+    if (number !== partNumber && !taken(number) && !batch.includes(number)) batch.push(number);
+  }
+  return batch;
+}
+
+/**
+ * The parts to sign ahead, in the background, so that workers never wait for a signature:
+ * none while `ahead` parts at the front of `queue` are signed or being signed, else the next
+ * unsigned ones, `size` at most.
+ * @param {Iterable<number>} queue The parts still to send, in order.
+ * @param {number} size
+ * @param {number} ahead
+ * @param {(partNumber: number) => boolean} taken Whether a part is signed or being signed.
+ * @returns {number[]}
+ */
+export function signAheadBatch(queue, size, ahead, taken) {
+  let ready = 0;
+  const batch = [];
+  for (const number of queue) {
+    if (taken(number)) {
+      ready += 1;
+      if (ready >= ahead) return [];
+    } else {
+      batch.push(number);
+      if (batch.length >= size) break;
+    }
+  }
+  return batch;
+}
+
+/**
+ * How many parts to sign per request: enough to keep `concurrency` workers busy, within the
+ * server's maximum. Signing far ahead risks signatures expiring before their part is sent.
+ * @param {{concurrency: number, maxPartsPerRequest?: number, signBatchSize?: number}} options
+ */
+export function signBatchSize({ concurrency, maxPartsPerRequest = DEFAULT_MAX_PARTS_PER_REQUEST, signBatchSize }) {
+  const wanted = signBatchSize ?? Math.max(8, concurrency * SIGN_AHEAD_PER_WORKER);
+  return Math.max(1, Math.min(maxPartsPerRequest, wanted));
+}
+
+/**
+ * Identifies a file across page loads: the same name, size, modification time and type.
+ * @param {File|Blob} file
+ * @returns {string}
+ */
+export function fileFingerprint(file) {
+  const named = /** @type {File} */ (file);
+  return JSON.stringify([named.name ?? "", file.size, named.lastModified ?? 0, file.type ?? ""]);
+}
+
+/**
+ * The resume store key of a file.
+ * @param {File|Blob} file
+ */
+export function resumeKey(file) {
+  return RESUME_PREFIX + fileFingerprint(file);
+}
+
+/**
+ * What to remember of a multipart create reply.
+ * @param {UploadData & {multipart: MultipartPlan}} created
+ * @param {string} endpoint The create endpoint, absolute.
+ * @param {number} size
+ * @param {number} [now]
+ * @returns {ResumeEntry}
+ */
+export function resumeEntry(created, endpoint, size, now = Date.now()) {
+  const plan = created.multipart;
+  return {
+    version: RESUME_VERSION,
+    endpoint,
+    uploadId: created.id,
+    completeUrl: created.complete_url || new URL(`${created.id}/complete/`, endpoint).href,
+    partsUrl: plan.parts_url,
+    abortUrl: plan.abort_url,
+    partSize: plan.part_size,
+    partCount: plan.part_count,
+    size,
+    concurrency: plan.concurrency,
+    maxPartsPerRequest: plan.max_parts_per_request,
+    savedAt: now,
+  };
+}
+
+/**
+ * A remembered upload that may resume this file's upload to this endpoint, or null.
+ * @param {unknown} entry Parsed from the store.
+ * @param {{endpoint: string, size: number, now?: number, maxAge?: number}} expected
+ * @returns {ResumeEntry|null}
+ */
+export function usableResumeEntry(entry, { endpoint, size, now = Date.now(), maxAge = RESUME_MAX_AGE_MS }) {
+  if (!entry || typeof entry !== "object") return null;
+  const candidate = /** @type {ResumeEntry} */ (entry);
+  if (candidate.version !== RESUME_VERSION || candidate.endpoint !== endpoint || candidate.size !== size) return null;
+  if (!candidate.partsUrl || !candidate.completeUrl || !(candidate.partSize > 0)) return null;
+  if (!(now - candidate.savedAt <= maxAge)) return null;
+  return candidate;
+}
+
+/**
+ * Progress across parts: the sum of every part's loaded bytes, reported never backwards
+ * (a retried part starts again from zero without moving the bar back) and once per change.
+ * @param {number} total
+ * @param {(progress: Progress) => void} [onProgress]
+ */
+export function partProgress(total, onProgress) {
+  /** @type {Map<number, number>} */
+  const loaded = new Map();
+  let sum = 0;
+  let reported = -1;
+  const report = () => {
+    const value = Math.min(total, Math.max(reported, sum));
+    if (value === reported) return;
+    reported = value;
+    onProgress?.({ loaded: value, total });
+  };
+  return {
+    /**
+     * @param {number} partNumber
+     * @param {number} bytes Bytes of this part sent so far.
+     * @param {{quiet?: boolean}} [options] quiet: count without reporting.
+     */
+    set(partNumber, bytes, { quiet = false } = {}) {
+      sum += bytes - (loaded.get(partNumber) ?? 0);
+      loaded.set(partNumber, bytes);
+      if (!quiet) report();
+    },
+    report,
+    get loaded() {
+      return sum;
+    },
+  };
+}
+
 /**
  * Runs `attempt` until it succeeds, it throws an error that is not retryable, or `retries`
  * retries were spent, sleeping `backoffDelay` between tries.
@@ -372,6 +635,7 @@ export function abortableSleep(ms, signal) {
  * @returns {Promise<{status: number, headers: string, body: string}>}
  */
 export function sendToStorage(instruction, file, { onProgress, signal } = {}) {
+  if (typeof XMLHttpRequest === "undefined") return sendWithFetch(instruction, file, { onProgress, signal });
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const method = String(instruction.method || "POST").toUpperCase();
@@ -384,10 +648,7 @@ export function sendToStorage(instruction, file, { onProgress, signal } = {}) {
     } else {
       const headers = putHeaderEntries(instruction.headers);
       for (const [name, value] of headers) xhr.setRequestHeader(name, value);
-      // Send exactly the instruction's headers: without a signed Content-Type, a typed Blob
-      // would add one of its own.
-      const hasType = headers.some(([name]) => name.toLowerCase() === "content-type");
-      body = hasType || !file.type ? file : file.slice(0, file.size, "");
+      body = putBody(file, headers);
     }
     let reported = -1;
     /** @param {number} loaded */
@@ -430,6 +691,48 @@ export function sendToStorage(instruction, file, { onProgress, signal } = {}) {
     report(0);
     xhr.send(body);
   });
+}
+
+/**
+ * The body of a PUT: exactly the instruction's headers go out, so without a signed
+ * Content-Type a typed Blob must not add one of its own.
+ * @param {Blob} file
+ * @param {Array<[string, string]>} headers
+ */
+function putBody(file, headers) {
+  const hasType = headers.some(([name]) => name.toLowerCase() === "content-type");
+  return hasType || !file.type ? file : file.slice(0, file.size, "");
+}
+
+/**
+ * sendToStorage where there is no XMLHttpRequest (workers, Node): fetch, with progress only
+ * at the start and the end.
+ * @param {UploadInstruction} instruction
+ * @param {Blob} file
+ * @param {{onProgress?: (progress: Progress) => void, signal?: AbortSignal}} [options]
+ * @returns {Promise<{status: number, headers: string, body: string}>}
+ */
+async function sendWithFetch(instruction, file, { onProgress, signal } = {}) {
+  signal?.throwIfAborted();
+  const method = String(instruction.method || "POST").toUpperCase();
+  const headers = method === "POST" ? [] : putHeaderEntries(instruction.headers);
+  const body = method === "POST" ? buildFormData(instruction.fields, file) : putBody(file, headers);
+  onProgress?.({ loaded: 0, total: file.size });
+  let response;
+  try {
+    response = await fetch(instruction.url, { method, headers, body, signal });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new UploadError("The file could not be sent to storage: the network request failed.", { status: 0, phase: "storage", cause: error });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const { message, code, body: parsed } = extractErrorMessage(response.status, text, response.headers.get("Content-Type"));
+    throw new UploadError(message, { status: response.status, code, phase: "storage", body: parsed });
+  }
+  onProgress?.({ loaded: file.size, total: file.size });
+  const headerText = [...response.headers].map(([name, value]) => `${name}: ${value}`).join("\r\n");
+  return { status: response.status, headers: headerText, body: text };
 }
 
 /**
@@ -479,6 +782,9 @@ export async function requestJson(url, { csrfToken, phase = "request", json, ...
 
 /**
  * Uploads one file: create, send to storage, complete. Resolves with the completed upload.
+ *
+ * A multipart upload is remembered (see UploadOptions.resume) until it completes, fails for
+ * good or is cancelled; calling uploadFile again with the same file resumes it.
  * @param {File|Blob} file
  * @param {UploadOptions} options
  * @returns {Promise<UploadData>}
@@ -494,26 +800,65 @@ export async function uploadFile(file, options) {
     retries = DEFAULT_RETRIES,
     completeRetries = DEFAULT_COMPLETE_RETRIES,
     fetchOptions = {},
+    backoff,
   } = options || /** @type {UploadOptions} */ ({});
   if (!endpoint) throw new TypeError("uploadFile needs options.endpoint, the create URL.");
   signal?.throwIfAborted();
+  const base = absoluteUrl(endpoint);
+  const store = options.resume === false ? null : options.resumeStore !== undefined ? options.resumeStore : defaultResumeStore();
+  const key = resumeKey(file);
+  // Two calls with the same file at once: only the first remembers and resumes it.
+  const owned = Boolean(store) && !activeUploads.has(key);
+  if (owned) activeUploads.add(key);
+  /** @type {MultipartContext} */
+  const context = {
+    csrfToken, signal, retries, completeRetries, fetchOptions, onProgress, backoff,
+    concurrency: options.concurrency, signBatchSize: options.signBatchSize,
+    store: owned ? store : null,
+    key,
+  };
+  try {
+    if (context.store) {
+      const entry = usableResumeEntry(readEntry(context.store, key), { endpoint: base, size: file.size });
+      const stored = entry && (await storedPartsOf(entry, context));
+      if (entry && stored) return await runMultipart(file, entry, stored, context);
+      forget(context.store, key);
+    }
 
-  /** @type {Record<string, unknown>} */
-  const request = { filename: /** @type {File} */ (file).name ?? "", size: file.size };
-  // Without a type of its own, the server guesses one from the file name.
-  const contentType = options.contentType || file.type;
-  if (contentType) request.content_type = contentType;
-  if (acl) request.acl = acl;
-  if (fileKey) request.file_key = fileKey;
-  const { data: created } = await requestJson(endpoint, {
-    ...fetchOptions, method: "POST", json: request, csrfToken, signal, phase: "create",
-  });
+    /** @type {Record<string, unknown>} */
+    const request = { filename: /** @type {File} */ (file).name ?? "", size: file.size };
+    // Without a type of its own, the server guesses one from the file name.
+    const contentType = options.contentType || file.type;
+    if (contentType) request.content_type = contentType;
+    if (acl) request.acl = acl;
+    if (fileKey) request.file_key = fileKey;
+    const multipart = multipartChoice(file.size, options);
+    if (multipart !== undefined) request.multipart = multipart;
+    const { data: created } = await requestJson(endpoint, {
+      ...fetchOptions, method: "POST", json: request, csrfToken, signal, phase: "create",
+    });
+    if (created.multipart) return await runMultipart(file, resumeEntry(created, base, file.size), [], context);
 
-  const instruction = instructionOf(created);
-  await withRetries(() => sendToStorage(instruction, file, { onProgress, signal }), { retries, signal });
+    const instruction = instructionOf(created);
+    await withRetries(() => sendToStorage(instruction, file, { onProgress, signal }), { retries, signal, backoff });
 
-  const completeUrl = created.complete_url || new URL(`${created.id}/complete/`, new URL(endpoint, location.href)).href;
-  return completeUpload(completeUrl, { csrfToken, signal, retries: completeRetries, fetchOptions });
+    const completeUrl = created.complete_url || new URL(`${created.id}/complete/`, base).href;
+    return await completeUpload(completeUrl, { csrfToken, signal, retries: completeRetries, fetchOptions });
+  } finally {
+    if (owned) activeUploads.delete(key);
+  }
+}
+
+/**
+ * The remembered, unfinished multipart upload of this file to this endpoint, if any.
+ * @param {File|Blob} file
+ * @param {{endpoint: string, resumeStore?: ResumeStore|null}} options
+ * @returns {ResumeEntry|null}
+ */
+export function pendingUpload(file, { endpoint, resumeStore }) {
+  const store = resumeStore !== undefined ? resumeStore : defaultResumeStore();
+  if (!store) return null;
+  return usableResumeEntry(readEntry(store, resumeKey(file)), { endpoint: absoluteUrl(endpoint), size: file.size });
 }
 
 /**
@@ -531,6 +876,307 @@ export async function completeUpload(completeUrl, { csrfToken, signal, retries =
       if (!(error instanceof UploadError) || error.status !== 503 || attempt >= retries) throw error;
       await abortableSleep(retryAfterMs(error.retryAfter), signal);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multipart: sending parts.
+
+/**
+ * @typedef {object} MultipartContext
+ * @property {string} [csrfToken]
+ * @property {AbortSignal} [signal]
+ * @property {number} retries
+ * @property {number} completeRetries
+ * @property {RequestInit} fetchOptions
+ * @property {(progress: Progress) => void} [onProgress]
+ * @property {number} [concurrency]
+ * @property {number} [signBatchSize]
+ * @property {{baseDelay?: number, maxDelay?: number}} [backoff]
+ * @property {ResumeStore|null} store
+ * @property {string} key
+ */
+
+/**
+ * Sends the parts storage does not hold, then completes; resends what complete says is missing.
+ * @param {File|Blob} file
+ * @param {ResumeEntry} entry
+ * @param {Array<{part_number: number, size: number}>} stored
+ * @param {MultipartContext} context
+ * @returns {Promise<UploadData>}
+ */
+async function runMultipart(file, entry, stored, context) {
+  const { signal, store, key } = context;
+  const ranges = partRanges(file.size, entry.partSize);
+  if (ranges.length !== entry.partCount) {
+    throw new UploadError(
+      `The server planned ${entry.partCount} parts, but ${file.size} bytes in parts of ${entry.partSize} make ${ranges.length}.`,
+      { phase: "create" },
+    );
+  }
+  const progress = partProgress(file.size, context.onProgress);
+  let missing = missingParts(ranges, stored);
+  const todo = new Set(missing);
+  for (const range of ranges) if (!todo.has(range.partNumber)) progress.set(range.partNumber, range.size, { quiet: true });
+  progress.report();
+  remember(store, key, entry);
+  try {
+    for (let round = 0; ; round += 1) {
+      await sendParts(file, ranges, missing, entry, progress, context);
+      try {
+        const done = await completeUpload(entry.completeUrl, {
+          csrfToken: context.csrfToken, signal, retries: context.completeRetries, fetchOptions: context.fetchOptions,
+        });
+        forget(store, key);
+        return done;
+      } catch (error) {
+        const again = partsToResend(error)?.filter((number) => number <= ranges.length);
+        if (again?.length && round < MAX_COMPLETE_ROUNDS) {
+          for (const number of again) progress.set(number, 0);
+          missing = again;
+          continue;
+        }
+        // The upload failed its checks: there is nothing left to resume.
+        if (error instanceof UploadError && error.status === 400) forget(store, key);
+        throw error;
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) {
+      forget(store, key);
+      await abortMultipart(entry.abortUrl, context);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Sends `numbers` with `concurrency` parts in flight; the first failure stops the others.
+ * @param {File|Blob} file
+ * @param {ReturnType<typeof partRanges>} ranges
+ * @param {number[]} numbers
+ * @param {ResumeEntry} entry
+ * @param {ReturnType<typeof partProgress>} progress
+ * @param {MultipartContext} context
+ */
+async function sendParts(file, ranges, numbers, entry, progress, context) {
+  if (!numbers.length) return;
+  const { signal } = context;
+  signal?.throwIfAborted();
+  const concurrency = Math.max(1, Math.floor(context.concurrency ?? entry.concurrency ?? DEFAULT_CONCURRENCY));
+  const queue = [...numbers];
+  const inner = new AbortController();
+  const onAbort = () => inner.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const batchSize = signBatchSize({
+    concurrency, maxPartsPerRequest: entry.maxPartsPerRequest ?? DEFAULT_MAX_PARTS_PER_REQUEST, signBatchSize: context.signBatchSize,
+  });
+  const signer = partSigner(queue, batchSize, concurrency, (partNumbers) =>
+    requestJson(entry.partsUrl, {
+      ...context.fetchOptions, method: "POST", json: { part_numbers: partNumbers },
+      csrfToken: context.csrfToken, signal: inner.signal, phase: "request",
+    }).then(({ data }) => /** @type {PartInstruction[]} */ (data?.parts ?? [])),
+  );
+  /** @type {unknown} */
+  let failure;
+  const worker = async () => {
+    while (queue.length && !inner.signal.aborted) {
+      const number = /** @type {number} */ (queue.shift());
+      try {
+        await sendPart(file, ranges[number - 1], signer, progress, { ...context, signal: inner.signal });
+      } catch (error) {
+        if (failure === undefined) {
+          failure = error;
+          inner.abort(error);
+        }
+        return;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  signal?.throwIfAborted();
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Sends one part, retrying network errors and 5xx with backoff; a 403 (an expired signature)
+ * is signed again once.
+ * @param {File|Blob} file
+ * @param {{partNumber: number, start: number, end: number}} range
+ * @param {ReturnType<typeof partSigner>} signer
+ * @param {ReturnType<typeof partProgress>} progress
+ * @param {MultipartContext & {signal: AbortSignal}} context
+ */
+async function sendPart(file, range, signer, progress, context) {
+  const { partNumber } = range;
+  const blob = file.slice(range.start, range.end);
+  const { signal } = context;
+  const attempt = async () => {
+    const part = await signer.get(partNumber);
+    try {
+      await sendToStorage({ method: "PUT", url: part.url, headers: part.headers || {} }, blob, {
+        signal, onProgress: ({ loaded }) => progress.set(partNumber, loaded),
+      });
+    } catch (error) {
+      if (!signal.aborted) progress.set(partNumber, 0);
+      throw error;
+    }
+    signer.forget(partNumber);
+  };
+  for (let resigned = false; ; resigned = true) {
+    try {
+      return await withRetries(attempt, { retries: context.retries, signal, backoff: context.backoff });
+    } catch (error) {
+      // Refused: most likely its signature expired while it waited. Sign it again, once.
+      if (resigned || signal.aborted || !(error instanceof UploadError) || error.status !== 403) throw error;
+      signer.forget(partNumber);
+    }
+  }
+}
+
+/**
+ * Signs parts on demand, in batches: asking for one part signs it with the next ones in the
+ * queue that are not signed yet, so workers share few requests; and while a worker takes its
+ * part, the next batch is signed in the background once fewer than `ahead` are ready.
+ * @param {number[]} queue The parts still to send, in order (shared with the workers).
+ * @param {number} batchSize
+ * @param {number} ahead
+ * @param {(partNumbers: number[]) => Promise<PartInstruction[]>} sign
+ */
+function partSigner(queue, batchSize, ahead, sign) {
+  /** @type {Map<number, PartInstruction>} */
+  const signed = new Map();
+  /** @type {Map<number, Promise<void>>} */
+  const pending = new Map();
+  /** @param {number} number */
+  const taken = (number) => signed.has(number) || pending.has(number);
+  /** @param {number[]} numbers */
+  const start = (numbers) => {
+    const batch = sign(numbers)
+      .then((parts) => {
+        for (const part of parts) signed.set(Number(part.part_number), part);
+      })
+      .finally(() => {
+        for (const number of numbers) pending.delete(number);
+      });
+    // A background batch that fails is signed again by the worker that needs it.
+    batch.catch(() => {});
+    for (const number of numbers) pending.set(number, batch);
+  };
+  return {
+    /** @param {number} partNumber @returns {Promise<PartInstruction>} */
+    async get(partNumber) {
+      if (!taken(partNumber)) start(nextSignBatch(partNumber, queue, batchSize, taken));
+      const next = signAheadBatch(queue, batchSize, ahead, taken);
+      if (next.length) start(next);
+      await pending.get(partNumber);
+      const part = signed.get(partNumber);
+      if (!part) throw new UploadError(`The server did not sign part ${partNumber}.`, { status: 502, phase: "request" });
+      return part;
+    },
+    /** @param {number} partNumber */
+    forget(partNumber) {
+      signed.delete(partNumber);
+    },
+  };
+}
+
+/**
+ * The parts storage holds for a remembered upload, or null when the upload is gone (completed,
+ * aborted, failed, deleted, or another user's).
+ * @param {ResumeEntry} entry
+ * @param {MultipartContext} context
+ * @returns {Promise<Array<{part_number: number, size: number}>|null>}
+ */
+async function storedPartsOf(entry, context) {
+  try {
+    const { data } = await requestJson(entry.partsUrl, {
+      ...context.fetchOptions, method: "GET", signal: context.signal, phase: "request",
+    });
+    if (data?.part_size) entry.partSize = data.part_size;
+    if (data?.part_count) entry.partCount = data.part_count;
+    return Array.isArray(data?.parts) ? data.parts : [];
+  } catch (error) {
+    if (error instanceof UploadError && [400, 401, 403, 404, 410].includes(error.status)) return null;
+    throw error;
+  }
+}
+
+/**
+ * The parts a complete's 409 says to send again, or null when it says nothing of parts.
+ * @param {unknown} error
+ * @returns {number[]|null}
+ */
+export function partsToResend(error) {
+  if (!(error instanceof UploadError) || error.status !== 409) return null;
+  const body = /** @type {{missing_parts?: unknown, wrong_size_parts?: unknown}} */ (error.body);
+  if (!body || typeof body !== "object") return null;
+  const numbers = [body.missing_parts, body.wrong_size_parts].flatMap((list) => (Array.isArray(list) ? list : []));
+  const unique = [...new Set(numbers.map(Number).filter((n) => Number.isInteger(n) && n > 0))].sort((a, b) => a - b);
+  return unique.length ? unique : null;
+}
+
+/**
+ * Tells Django to discard the parts; a failure here changes nothing for the caller.
+ * @param {string} abortUrl
+ * @param {MultipartContext} context
+ */
+async function abortMultipart(abortUrl, context) {
+  if (!abortUrl) return;
+  try {
+    await requestJson(abortUrl, { ...context.fetchOptions, method: "POST", csrfToken: context.csrfToken, phase: "request" });
+  } catch {
+    // cleanup_uploads aborts what is left behind
+  }
+}
+
+/** @returns {ResumeStore|null} */
+function defaultResumeStore() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled by the browser's privacy settings
+  }
+}
+
+/** @param {ResumeStore} store @param {string} key @returns {unknown} */
+function readEntry(store, key) {
+  try {
+    const text = store.getItem(key);
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {ResumeStore|null} store @param {string} key @param {ResumeEntry} entry */
+function remember(store, key, entry) {
+  try {
+    store?.setItem(key, JSON.stringify(entry));
+  } catch {
+    // full or disabled storage: the upload still works, it just cannot resume
+  }
+}
+
+/** @param {ResumeStore|null} store @param {string} key */
+function forget(store, key) {
+  try {
+    store?.removeItem(key);
+  } catch {
+    // nothing to do
+  }
+}
+
+/** @param {string} url */
+function absoluteUrl(url) {
+  try {
+    return new URL(url, globalThis.location?.href).href;
+  } catch {
+    return url;
   }
 }
 

@@ -1,7 +1,9 @@
 // The demo page: upload chosen or dropped files (three at a time), one progress bar each, then
-// list the user's uploads with download, view and delete. Each job element dispatches
-// "upload-progress", "upload-done" and "upload-failed" events (bubbling) for anyone listening.
-import { deleteUpload, fileUrl, listUploads, uploadFile } from "s3-file-uploads";
+// list the user's uploads with download, view and delete. A large file goes in parallel parts
+// (its one bar shows the bytes of all parts); choosing it again after a reload resumes it.
+// Each job element dispatches "upload-progress", "upload-done" and "upload-failed" events
+// (bubbling) for anyone listening.
+import { deleteUpload, fileUrl, listUploads, pendingUpload, uploadFile } from "s3-file-uploads";
 
 const CONCURRENCY = 3;
 const app = document.getElementById("app");
@@ -72,7 +74,9 @@ async function run({ file, item, progress, status, cancel, controller }) {
   const emit = (type, detail) =>
     item.dispatchEvent(new CustomEvent(type, { bubbles: true, detail: { filename: file.name, ...detail } }));
   item.dataset.state = "uploading";
-  status.textContent = "Starting…";
+  const resuming = pendingUpload(file, { endpoint }) !== null;
+  item.dataset.resumed = String(resuming);
+  status.textContent = resuming ? "Resuming…" : "Starting…";
   try {
     const upload = await uploadFile(file, {
       endpoint,
