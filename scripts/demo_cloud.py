@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,12 @@ def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
 STARTERS = {"s3": start_s3, "azure": start_azure, "gcs": start_gcs}
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     storage = os.environ.get("DEMO_STORAGE", "local")
     if storage not in STARTERS:
         raise SystemExit(f"DEMO_STORAGE must be one of {', '.join(STARTERS)} here, not {storage!r}")

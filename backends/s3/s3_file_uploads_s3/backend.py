@@ -93,6 +93,7 @@ class S3Backend(StorageBackend):
         signature_version: str | None = "s3v4",
         object_acls: bool = True,
         timeout: float = 10,
+        assemble_timeout: float = 300,
     ) -> None:
         super().__init__(name=name)
         if not bucket_name:
@@ -111,16 +112,19 @@ class S3Backend(StorageBackend):
             aws_session_token=session_token,
             region_name=region_name,
         )
-        self._client = session.client(
+        config = Config(
+            signature_version=signature_version,
+            s3={"addressing_style": addressing_style} if addressing_style else None,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"max_attempts": 2, "mode": "standard"},
+        )
+        self._client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        # CompleteMultipartUpload may take minutes for a large object: its own read timeout.
+        self._assembling_client = session.client(
             "s3",
             endpoint_url=endpoint_url,
-            config=Config(
-                signature_version=signature_version,
-                s3={"addressing_style": addressing_style} if addressing_style else None,
-                connect_timeout=timeout,
-                read_timeout=timeout,
-                retries={"max_attempts": 2, "mode": "standard"},
-            ),
+            config=config.merge(Config(read_timeout=max(timeout, assemble_timeout))),
         )
 
     @classmethod
@@ -252,7 +256,7 @@ class S3Backend(StorageBackend):
 
     def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
         with _translate_errors(key):
-            self._client.complete_multipart_upload(
+            self._assembling_client.complete_multipart_upload(
                 Bucket=self.bucket_name,
                 Key=key,
                 UploadId=upload_id,
