@@ -8,13 +8,17 @@ Adding a cloud means adding one class to ``STORAGES``.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import quote
 
 import pytest
+import requests
 
 from tests.servers import REPO, TOOLS, ServerProcess, free_port
 
@@ -32,6 +36,10 @@ class DemoStorage:
     """One storage the demo can use: the demo's environment for it, and a reader of its objects."""
 
     name = ""
+    #: The test server takes multipart uploads (fake-gcs-server has no XML multipart API).
+    multipart = True
+    #: The test server answers with the signed Content-Disposition (fake-gcs-server does not).
+    applies_response_overrides = True
 
     def __init__(self, request: pytest.FixtureRequest, workdir: Path) -> None:
         self.workdir = workdir
@@ -121,7 +129,105 @@ class S3Storage(DemoStorage):
         return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
-STORAGES: dict[str, type[DemoStorage]] = {"local": LocalStorage, "s3": S3Storage}
+class AzureStorage(DemoStorage):
+    """Azurite: the demo signs blob SAS PUTs the browser sends cross-origin (account CORS set)."""
+
+    name = "azure"
+    #: Every origin of every demo started in this session: Azure's CORS rules are account-wide.
+    origins: ClassVar[list[str]] = []
+
+    def __init__(self, request: pytest.FixtureRequest, workdir: Path) -> None:
+        super().__init__(request, workdir)
+        from tests.servers.azurite import blob_service, connection_string
+
+        server = request.getfixturevalue("azurite")
+        self.service = blob_service(server)
+        self.container = f"demo-{workdir.name.lower().replace('_', '-')}"[:63]
+        self.service.create_container(self.container)
+        self.settings = {
+            "AZURE_CONNECTION_STRING": connection_string(server),
+            "AZURE_CONTAINER": self.container,
+        }
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), **self.settings}
+
+    def allow_origin(self, origin: str) -> None:
+        from azure.storage.blob import CorsRule
+
+        AzureStorage.origins.append(origin)
+        rule = CorsRule(
+            allowed_origins=AzureStorage.origins,
+            allowed_methods=["GET", "PUT", "HEAD", "OPTIONS"],
+            allowed_headers=["*"],
+            exposed_headers=["*"],
+            max_age_in_seconds=600,
+        )
+        self.service.set_service_properties(cors=[rule])
+
+    def read(self, key: str) -> bytes | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return self.service.get_blob_client(self.container, key).download_blob().readall()
+        except ResourceNotFoundError:
+            return None
+
+    def keys(self) -> list[str]:
+        container = self.service.get_container_client(self.container)
+        return sorted(
+            blob.name
+            for blob in container.list_blobs()
+            if not blob.name.startswith("multipart-staging/")
+        )
+
+
+class GCSStorage(DemoStorage):
+    """fake-gcs-server: the demo signs V4 POST policies the browser posts cross-origin."""
+
+    name = "gcs"
+    multipart = False
+    applies_response_overrides = False
+
+    def __init__(self, request: pytest.FixtureRequest, workdir: Path) -> None:
+        super().__init__(request, workdir)
+        from tests.servers.fake_gcs import PROJECT_ID, create_bucket, write_service_account_json
+
+        self.server = request.getfixturevalue("fake_gcs")
+        self.bucket = f"demo-{workdir.name.lower().replace('_', '-')}"[:63]
+        create_bucket(self.server, self.bucket)
+        key_file = write_service_account_json(workdir / "service-account.json")
+        self.settings = {
+            "GS_BUCKET_NAME": self.bucket,
+            "GS_API_ENDPOINT": self.server.url,
+            "GS_CREDENTIALS": str(key_file),
+            "GS_PROJECT_ID": PROJECT_ID,
+            "DEMO_BACKEND_OPTIONS": json.dumps({"api_endpoint_auth": False}),
+        }
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), **self.settings}
+
+    def read(self, key: str) -> bytes | None:
+        got = requests.get(
+            f"{self.server.url}/storage/v1/b/{self.bucket}/o/{quote(key, safe='')}",
+            params={"alt": "media"},
+            timeout=30,
+        )
+        return got.content if got.status_code == 200 else None
+
+    def keys(self) -> list[str]:
+        listed = requests.get(f"{self.server.url}/storage/v1/b/{self.bucket}/o", timeout=10)
+        return sorted(item["name"] for item in listed.json().get("items", []))
+
+
+STORAGES: dict[str, type[DemoStorage]] = {
+    "local": LocalStorage,
+    "s3": S3Storage,
+    "azure": AzureStorage,
+    "gcs": GCSStorage,
+}
+MULTIPART_STORAGES = sorted(name for name, storage in STORAGES.items() if storage.multipart)
 
 
 class DemoServer:
@@ -179,7 +285,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServe
     )
 
 
-@pytest.fixture(scope="session", params=sorted(STORAGES))
+@pytest.fixture(scope="session", params=MULTIPART_STORAGES)
 def multipart_demo(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DemoServer]:
     """The demo for big files: over MULTIPART_THRESHOLD they go in MULTIPART_PART_SIZE parts."""
     yield from start_demo(

@@ -7,6 +7,7 @@ storage did not hold are sent; the stored object is the file, byte for byte.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections import Counter
@@ -31,9 +32,14 @@ THROTTLED_BYTES_PER_SECOND = 48 * MiB
 
 
 def part_number(url: str) -> int | None:
-    """The part number in a part URL (S3 and the local backend both name it in the query)."""
-    numbers = parse_qs(urlsplit(url).query).get("partNumber")
-    return int(numbers[0]) if numbers else None
+    """The part number in a part URL: S3 and the local backend name it in the query; Azure's
+    block id is the base64 of the zero-padded part number."""
+    query = parse_qs(urlsplit(url).query)
+    if numbers := query.get("partNumber"):
+        return int(numbers[0])
+    if block_ids := query.get("blockid"):
+        return int(base64.b64decode(block_ids[0]))
+    return None
 
 
 class PartLog:
