@@ -11,11 +11,12 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponseRedirect
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from . import schema
 from .completion import NotUploadedYet, complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
 from .contract import Checksum
@@ -52,8 +53,16 @@ class ChecksumRefused(UploadRefused):
 class UploadView(generics.GenericAPIView):
     """Shared plumbing: permissions from settings, owner-scoped rows, storage errors as replies."""
 
+    #: The POST body OPTIONS describes (DRF's metadata asks every view with POST for one); views
+    #: that take a body name theirs.
+    serializer_class = serializers.Serializer
+
+    #: The endpoint each HTTP method is, for ``PERMISSION_CLASSES`` given per endpoint.
+    endpoints: dict[str, str] = {}
+
     def get_permissions(self) -> list[Any]:
-        return [permission() for permission in permission_classes()]
+        endpoint = self.endpoints.get(self.request.method, "")
+        return [permission() for permission in permission_classes(endpoint)]
 
     def get_queryset(self) -> Any:
         return UploadedFile.objects.owned_by(self.request.user)
@@ -88,21 +97,27 @@ class UploadView(generics.GenericAPIView):
 class UploadedFileCreateView(UploadView):
     """``POST``: a new upload and its signed instruction. ``GET``: the user's uploads."""
 
+    endpoints = {"POST": "create", "GET": "list"}
     throttle_classes = [UploadRateThrottle]
+    serializer_class = UploadRequestSerializer
 
     @property
     def throttle_scope(self) -> str | None:
         return CREATE_SCOPE if self.request.method == "POST" else None
 
+    @schema.list_uploads
     def get(self, request: Request) -> Response:
         rows = self.get_queryset()
         if state := request.query_params.get("state"):
-            rows = rows.filter(file_upload_state=state.upper())
+            # Only known states reach the database: PostgreSQL refuses text with NUL (a 500).
+            known = state.upper() in UploadState.values
+            rows = rows.filter(file_upload_state=state.upper()) if known else rows.none()
         page = self.paginate_queryset(rows)
         if page is not None:
             return self.get_paginated_response([upload_data(r, request) for r in page])
         return Response([upload_data(r, request) for r in rows[:100]])
 
+    @schema.create_upload
     def post(self, request: Request) -> Response:
         serializer = UploadRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -181,7 +196,7 @@ class UploadedFileCreateView(UploadView):
     @staticmethod
     def _reply(row: UploadedFile, instruction: Any, request: Request) -> dict[str, Any]:
         data = upload_data(row, request)
-        base = row.file_path
+        base = data["file_path"]  # row.file_path, already reversed by upload_data
         data["complete_url"] = request.build_absolute_uri(f"{base}complete/")
         data["upload"] = instruction and instruction.as_dict()
         data["upload_form"] = (
@@ -200,9 +215,11 @@ class UploadedFileCreateView(UploadView):
 class UploadedFileUploadCompleteView(UploadView):
     """``POST``: check what storage holds and mark the upload complete (or failed)."""
 
+    endpoints = {"POST": "complete"}
     throttle_classes = [UploadRateThrottle]
     throttle_scope = COMPLETE_SCOPE
 
+    @schema.complete_upload
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_upload(file_id)
         try:
@@ -238,8 +255,10 @@ class UploadedFileUploadCompleteView(UploadView):
 class UploadedFileFetchView(UploadView):
     """``GET``: redirect to a short-lived download URL. ``DELETE``: remove object and row."""
 
+    endpoints = {"GET": "fetch", "DELETE": "delete"}
     DISPOSITIONS = ("attachment", "inline")
 
+    @schema.fetch_upload
     def get(self, request: Request, file_id: UUID) -> HttpResponseRedirect | Response:
         disposition = request.query_params.get("disposition", "attachment")
         if disposition not in self.DISPOSITIONS:
@@ -258,6 +277,7 @@ class UploadedFileFetchView(UploadView):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @schema.delete_upload
     def delete(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_upload(file_id)
         upload.storage.delete(upload.get_file_key())
@@ -284,6 +304,10 @@ class MultipartView(UploadView):
 class UploadedFilePartsView(MultipartView):
     """``POST``: sign a batch of parts. ``GET``: the parts stored so far, for resuming."""
 
+    endpoints = {"POST": "parts", "GET": "parts"}
+    serializer_class = PartNumbersSerializer
+
+    @schema.sign_parts
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_open_multipart(file_id)
         numbers = PartNumbersSerializer(
@@ -293,6 +317,7 @@ class UploadedFilePartsView(MultipartView):
         parts = sign_parts(upload, numbers.validated_data["part_numbers"])
         return Response({"parts": [part.as_dict() for part in parts]})
 
+    @schema.list_parts
     def get(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_open_multipart(file_id)
         parts = stored_parts(upload)
@@ -310,6 +335,9 @@ class UploadedFilePartsView(MultipartView):
 class UploadedFileAbortView(MultipartView):
     """``POST``: discard the stored parts; the upload becomes ``FAILED``."""
 
+    endpoints = {"POST": "abort"}
+
+    @schema.abort_upload
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_open_multipart(file_id)
         upload.storage.abort_multipart(

@@ -46,6 +46,12 @@ if [ ! -x /usr/bin/chromium ] && [ "${SKIP_BROWSER:-}" != 1 ]; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# wrk, the HTTP load generator of the benchmarks (benchmarks/overhttp.py).
+if ! command -v wrk >/dev/null; then
+  echo "installing Debian's wrk for the benchmarks"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
 # PostgreSQL for the fault and concurrency tests (tests/servers/postgres.py runs its own cluster).
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   echo "installing Debian's postgresql for the concurrency tests"
@@ -59,6 +65,8 @@ if [ ! -x .tools/seed-venv/bin/python ]; then
   uv pip install --quiet -p .tools/seed-venv "django-s3-file-upload==0.1.0" "Django>=5.2,<5.3" \
     "djangorestframework>=3.15" requests
 fi
+# gunicorn, to serve 0.1.0 in the HTTP benchmarks.
+[ -x .tools/seed-venv/bin/gunicorn ] || uv pip install --quiet -p .tools/seed-venv gunicorn
 
 # LocalStack's S3 (tests/servers/localstack.py), for the S3 rules moto does not enforce: its own
 # Python 3.13 virtualenv (2026.3.0 uses 3.12+ syntax), pinned (the project was archived 2026-03),

@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "rest_framework",
+    "drf_spectacular",
     "s3_file_uploads",
 ]
 MIDDLEWARE = [
@@ -53,3 +54,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGE_BACKEND = "s3"
 AWS_BUCKET_NAME = "unset-bucket"
 MAX_FILE_UPLOAD_SIZE = 1024 * 1024
+
+# The OpenAPI schema at /api/schema/ (tests/test_openapi.py, tests/test_fuzz.py).
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-s3-file-upload",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}

@@ -314,3 +314,16 @@ def test_content_type_allow_list_at_create_and_on_complete(api, settings):
     done = api.post(f"{URL}{accepted.data['id']}/complete/")
     assert done.status_code == 400
     assert "image/png" in done.data["detail"]
+
+
+def test_permission_classes_can_differ_per_endpoint(api, settings):
+    data = upload(api)
+    settings.S3_FILE_UPLOADS = {
+        "PERMISSION_CLASSES": {
+            "default": ["s3_file_uploads.permissions.UploadPermission"],
+            "delete": ["rest_framework.permissions.IsAdminUser"],
+        }
+    }
+    assert api.post(f"{URL}{data['id']}/complete/").status_code == 200
+    assert api.delete(f"{URL}{data['id']}/").status_code == 403
+    assert UploadedFile.objects.filter(pk=data["id"]).exists()

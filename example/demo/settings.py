@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "s3_file_uploads",
     "demo",
 ]
@@ -99,3 +100,7 @@ for _name, _key in (
 ):
     if env(_name):
         S3_FILE_UPLOADS[_key] = int(env(_name))
+
+# The OpenAPI schema of the upload API, served at /api/schema/.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {"TITLE": "django-s3-file-upload demo", "SERVE_INCLUDE_SCHEMA": False}

@@ -1,8 +1,10 @@
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from . import views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("api/s3-file-uploads/", include("s3_file_uploads.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
