@@ -381,6 +381,24 @@ class BackendConformance(MultipartConformance):
         with pytest.raises(ObjectNotFound):
             conformance_backend.stat(created.data["file_key"])
 
+    def test_wrong_type_object_is_refused_by_storage_or_by_complete(
+        self, api, conformance_backend, storage_base_url
+    ):
+        created = api.post(reverse_create(), {"filename": "cat.png"}, format="json")
+        instruction = dict(created.data["upload"])
+        for part in ("fields", "headers"):
+            if "Content-Type" in instruction[part]:
+                instruction[part] = {**instruction[part], "Content-Type": "text/html"}
+        sent = send_instruction(instruction, b"<script>", storage_base_url=storage_base_url)
+        if sent.status_code < 300:
+            refused = api.post(created.data["complete_url"])
+            assert refused.status_code == 400
+            assert "text/html" in refused.data["detail"]
+        else:
+            assert 400 <= sent.status_code < 500
+        with pytest.raises(ObjectNotFound):
+            conformance_backend.stat(created.data["file_key"])
+
 
 def reverse_create() -> str:
     return reverse(API)
