@@ -1,14 +1,17 @@
-"""Time one kind of request in-process with Django's test client; print the figures as JSON.
+"""Time requests in-process with Django's test client; print the figures as JSON.
 
-Run by ``benchmarks/run.py`` once per variant, each in the virtualenv that has its code:
+Run by ``benchmarks/run.py`` in two processes, each in the virtualenv that has its code:
 
-- ``ours``: ``POST /`` of this project on the S3 backend;
-- ``seed``: the same request to django-s3-file-upload 0.1.0 (its own virtualenv);
-- ``floor``: a bare DRF view doing the same single INSERT and the same raw boto3 POST-policy
-  signature with a client built once, returning a constant;
-- ``sign``: the raw signature alone.
+- ``ours,floor``: this project's create, complete and fetch on each backend (local, S3, GCS,
+  Azure) and its backend's ``presign_upload``/``presign_download`` alone, interleaved in rounds
+  with the bare views of ``floor.py`` and the raw SDK calls alone (the GCS RSA signature, the
+  Azure SAS, ...), so that load from elsewhere on the machine falls on both alike;
+- ``seed``: django-s3-file-upload 0.1.0 (its own virtualenv), S3 only.
 
-SQLite in memory, no network: signing a POST policy needs no call to S3.
+SQLite in memory; the user is forced (no session lookup). Create and fetch only sign, so they
+make no network call; complete asks the backend's local server (moto, fake-gcs-server, Azurite)
+over loopback, as the backend would ask the cloud. Each request is timed alone; each kind runs
+``--iterations`` times or for ``--max-seconds``, whichever ends first.
 """
 
 from __future__ import annotations
@@ -19,19 +22,35 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench-key")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench-secret")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+from common import (
+    AWS_ACCESS_KEY,
+    AWS_REGION,
+    AWS_SECRET_KEY,
+    BUCKET,
+    CREATE_BODY,
+    LIMIT,
+    OBJECT_KEY,
+    backend_options,
+    versions,
+)
 
-BUCKET = "bench-bucket"
-LIMIT = 10 * 1024 * 1024
+os.environ.update(
+    AWS_ACCESS_KEY_ID=AWS_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY=AWS_SECRET_KEY,
+    AWS_DEFAULT_REGION=AWS_REGION,
+)
+PREFIX = "/api/s3-file-uploads/"
+EXPECTED = {"create": 201, "complete": 200, "fetch": 302}
+urlpatterns: list = []
 
 
-def configure(variant: str) -> None:
+def configure(variant: str, backends: list[str]) -> None:
     import django
     from django.conf import settings
 
+    s3 = backend_options("s3") if "s3" in backends else {}
     settings.configure(
         SECRET_KEY="bench",
         DEBUG=False,
@@ -46,109 +65,178 @@ def configure(variant: str) -> None:
         ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        AWS_BUCKET_NAME=BUCKET,
-        AWS_S3_REGION_NAME="us-east-1",
         MAX_FILE_UPLOAD_SIZE=LIMIT,
-        STORAGE_BACKEND="s3",
+        # 0.1.0 reads these flat settings (and boto3 the AWS_* environment variables).
+        AWS_BUCKET_NAME=BUCKET,
+        AWS_S3_ENDPOINT_URL=s3.get("endpoint_url"),
+        STORAGE_BACKEND=backends[0],
+        S3_FILE_UPLOADS={
+            "BACKENDS": {
+                name: {"BACKEND": name, "OPTIONS": backend_options(name)} for name in backends
+            }
+        }
+        if variant != "seed"
+        else {},
         REST_FRAMEWORK={"DEFAULT_AUTHENTICATION_CLASSES": []},
     )
     django.setup()
 
 
-urlpatterns: list = []
+class Sampler:
+    """Per-request timings of one variant's kind of request, gathered over several rounds."""
+
+    def __init__(self, one: Callable[[], object]) -> None:
+        self.one, self.timings = one, []
+
+    def run(self, iterations: int, max_seconds: float) -> None:
+        deadline = time.perf_counter() + max_seconds
+        for done in range(iterations):
+            if done >= 5 and time.perf_counter() > deadline:
+                break
+            start = time.perf_counter_ns()
+            self.one()
+            self.timings.append((time.perf_counter_ns() - start) / 1e6)
+
+    def figures(self) -> dict:
+        timings = sorted(self.timings)
+        return {
+            "iterations": len(timings),
+            "median_ms": statistics.median(timings),
+            "p99_ms": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
+            "mean_ms": statistics.fmean(timings),
+        }
 
 
-def floor_urls() -> list:
-    import boto3
-    from django.urls import path
-    from rest_framework.response import Response
-    from rest_framework.views import APIView
+def queries_per_request(one: Callable[[], object], samples: int = 10) -> float:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from s3_file_uploads.models import UploadedFile
-
-    client = boto3.client("s3", region_name="us-east-1")
-
-    class FloorView(APIView):
-        def post(self, request):
-            UploadedFile.objects.create(
-                file_key="uploads/k/f.txt", filename="f.txt", backend="s3", user=request.user
-            )
-            client.generate_presigned_post(
-                BUCKET,
-                "uploads/k/f.txt",
-                Fields={"Content-Type": "text/plain", "acl": "private"},
-                Conditions=[
-                    {"Content-Type": "text/plain"},
-                    {"acl": "private"},
-                    ["content-length-range", 1, LIMIT],
-                ],
-                ExpiresIn=300,
-            )
-            return Response({"ok": True}, status=201)
-
-    return [path("api/s3-file-uploads/", FloorView.as_view())]
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(samples):
+            one()
+    return len(captured.captured_queries) / samples
 
 
-def measure(variant: str, iterations: int, warmup: int) -> dict:
-    configure(variant)
-    from django.contrib.auth import get_user_model
+def measure(
+    variants: list[str], backends: list[str], iterations: int, max_seconds: float, rounds: int
+) -> dict:
+    """Every kind of request of ``variants``, interleaved: ``rounds`` times a share of each
+    variant's iterations in turn, so that load from elsewhere falls on all of them alike."""
+    configure(variants[0], backends)
+    import fixtures
+    from django.conf import settings
     from django.core.management import call_command
     from django.urls import include, path
+    from rest_framework.test import APIClient
 
     global urlpatterns
-    if variant == "floor":
-        urlpatterns = floor_urls()
-    elif variant in ("ours", "seed"):
-        urlpatterns = [path("api/s3-file-uploads/", include("s3_file_uploads.urls"))]
+    urlpatterns = [path(PREFIX.strip("/") + "/", include("s3_file_uploads.urls"))]
+    if "floor" in variants:
+        import floor
+
+        urlpatterns.append(path("floor/", include(floor.urlpatterns())))
     call_command("migrate", verbosity=0)
-    user = get_user_model().objects.create_user("bench")
+    api = APIClient()
+    api.force_authenticate(fixtures.user())
+    warmup = max(5, iterations // 20)
+    share = -(-iterations // rounds)
+    results: list[dict] = []
 
-    if variant == "sign":
-        import boto3
+    def request(method: str, url: str, expected: int, body: dict | None = None) -> None:
+        reply = (
+            getattr(api, method)(url, body, format="json")
+            if body
+            else api.generic(method.upper(), url)
+        )
+        assert reply.status_code == expected, (url, reply.status_code, reply.content[:300])
 
-        client = boto3.client("s3", region_name="us-east-1")
+    def requests_of(variant: str, backend: str) -> dict[str, Callable[[], object]]:
+        base = f"/floor/{backend}/" if variant == "floor" else PREFIX
+        open_ids = iter(fixtures.open_rows(variant, backend, iterations + 2 * warmup + 20))
+        fetch_id = fixtures.completed_row(variant, backend)
+        kinds: dict[str, Callable[[], object]] = {
+            "create": lambda: request("post", base, 201, CREATE_BODY),
+            "complete": lambda: request("post", f"{base}{next(open_ids)}/complete/", 200),
+            "fetch": lambda: request("get", f"{base}{fetch_id}/", 302),
+        }
+        if variant == "ours":
+            from s3_file_uploads.registry import get_backend
 
-        def one() -> None:
-            client.generate_presigned_post(
-                BUCKET,
-                "k",
-                Fields={"acl": "private"},
-                Conditions=[{"acl": "private"}, ["content-length-range", 1, LIMIT]],
-                ExpiresIn=300,
+            storage = get_backend(backend)
+            kinds["presign_upload"] = lambda: storage.presign_upload(
+                key=OBJECT_KEY,
+                max_size=LIMIT,
+                content_type="text/plain",
+                acl="private",
+                expires_in=300,
             )
-    else:
-        from rest_framework.test import APIClient
+            kinds["presign_download"] = lambda: storage.presign_download(
+                key=OBJECT_KEY,
+                content_disposition="attachment",
+                content_type="text/plain",
+                expires_in=300,
+            )
+        if variant == "floor":
+            import floor
 
-        api = APIClient()
-        api.force_authenticate(user)
-        body = {"filename": "f.txt", "acl": "private"}
+            client = floor.raw(backend)
+            kinds["raw_sign_upload"] = lambda: client.sign_upload(OBJECT_KEY)
+            kinds["raw_sign_download"] = lambda: client.sign_download(OBJECT_KEY)
+        return kinds
 
-        def one() -> None:
-            reply = api.post("/api/s3-file-uploads/", body, format="json")
-            assert reply.status_code == 201, reply.content
-
-    for _ in range(warmup):
-        one()
-    timings = []
-    for _ in range(iterations):
-        start = time.perf_counter_ns()
-        one()
-        timings.append((time.perf_counter_ns() - start) / 1e6)
-    timings.sort()
+    for backend in backends:
+        if "seed" not in variants:
+            fixtures.store_object(backend)
+            settings.STORAGE_BACKEND = backend
+        kinds = {variant: requests_of(variant, backend) for variant in variants}
+        names = list(dict.fromkeys(name for found in kinds.values() for name in found))
+        for name in names:
+            samplers, queries = {}, {}
+            for variant, found in kinds.items():
+                if name in found:
+                    one = found[name]
+                    for _ in range(warmup):
+                        one()
+                    if name in EXPECTED:
+                        queries[variant] = queries_per_request(one)
+                    samplers[variant] = Sampler(one)
+            for _ in range(rounds):
+                for sampler in samplers.values():
+                    sampler.run(share, max_seconds / rounds)
+            for variant, sampler in samplers.items():
+                figures = sampler.figures()
+                results.append(
+                    {
+                        "variant": variant,
+                        "backend": backend,
+                        "operation": name,
+                        "queries": queries.get(variant),
+                        **figures,
+                    }
+                )
+                print(
+                    f"  {variant:5} {backend:5} {name:17} {figures['median_ms']:8.3f} ms "
+                    f"median ({figures['iterations']} requests)",
+                    file=sys.stderr,
+                )
     return {
-        "variant": variant,
-        "iterations": iterations,
-        "median_ms": statistics.median(timings),
-        "p99_ms": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
-        "mean_ms": statistics.fmean(timings),
+        "variants": variants,
         "python": sys.version.split()[0],
+        "versions": versions(),
+        "rounds": rounds,
+        "results": results,
     }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=["ours", "seed", "floor", "sign"])
+    parser.add_argument("variants", help="ours,floor (interleaved) or seed")
+    parser.add_argument("--backends", default="local,s3,gcs,azure")
     parser.add_argument("--iterations", type=int, default=2000)
-    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--max-seconds", type=float, default=5.0, help="per kind and variant")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    print(json.dumps(measure(args.variant, args.iterations, args.warmup)))
+    variants = args.variants.split(",")
+    backends = ["s3"] if variants == ["seed"] else args.backends.split(",")
+    figures = measure(variants, backends, args.iterations, args.max_seconds, args.rounds)
+    print(json.dumps(figures))

@@ -1,0 +1,84 @@
+"""The local storage servers the benchmarks talk to: moto (S3), fake-gcs-server and Azurite.
+
+Started once per run with the test suite's helpers (``tests/servers``), each with the benchmark
+bucket, and described to child processes through ``BENCH_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from common import BUCKET, GCS_PROJECT, REPO
+
+sys.path.insert(0, str(REPO))
+
+from tests.servers import ServerProcess, free_port
+from tests.servers import azurite as azurite_server
+from tests.servers import fake_gcs as gcs_server
+
+
+def start(stack: ExitStack) -> dict[str, str]:
+    """Start the three servers (stopped when ``stack`` closes); return the BENCH_* variables."""
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="s3fu-bench-")))
+    env = {"BENCH_MEDIA_ROOT": str(folder / "media"), "BENCH_TMP": str(folder)}
+
+    import boto3
+
+    port = free_port()
+    moto = ServerProcess(
+        "bench-moto",
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        port,
+    )
+    stack.callback(moto.stop)
+    boto3.client(
+        "s3",
+        endpoint_url=moto.url,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        region_name="us-east-1",
+    ).create_bucket(Bucket=BUCKET)
+    env["BENCH_MOTO_URL"] = moto.url
+
+    port = free_port()
+    argv = [
+        str(gcs_server.fake_gcs_binary()),
+        "-scheme",
+        "http",
+        "-host",
+        "127.0.0.1",
+        "-port",
+        str(port),
+        "-backend",
+        "memory",
+        "-public-host",
+        f"127.0.0.1:{port}",
+        "-external-url",
+        f"http://127.0.0.1:{port}",
+        "-log-level",
+        "error",
+    ]
+    gcs = ServerProcess("bench-fake-gcs", argv, port)
+    stack.callback(gcs.stop)
+    gcs_server.create_bucket(gcs, BUCKET)
+    key_file = gcs_server.write_service_account_json(folder / "gcs-key.json")
+    _set_project(key_file)
+    env.update(BENCH_GCS_URL=gcs.url, BENCH_GCS_KEY_FILE=str(key_file))
+
+    port = free_port()
+    azurite = ServerProcess("bench-azurite", azurite_server.azurite_argv(port), port)
+    stack.callback(azurite.stop)
+    azurite_server.blob_service(azurite).create_container(BUCKET)
+    env["BENCH_AZURE_CONNECTION_STRING"] = azurite_server.connection_string(azurite)
+    return env
+
+
+def _set_project(key_file: Path) -> None:
+    import json
+
+    info = json.loads(key_file.read_text())
+    info["project_id"] = GCS_PROJECT
+    key_file.write_text(json.dumps(info))
