@@ -327,3 +327,16 @@ def test_permission_classes_can_differ_per_endpoint(api, settings):
     assert api.post(f"{URL}{data['id']}/complete/").status_code == 200
     assert api.delete(f"{URL}{data['id']}/").status_code == 403
     assert UploadedFile.objects.filter(pk=data["id"]).exists()
+
+
+def test_serializer_field_copies_never_share_validators(settings):
+    """get_fields copies fields shallowly; validators added to one copy stay on that copy."""
+    from s3_file_uploads.schema import DocumentedUploadRequestSerializer
+    from s3_file_uploads.serializers import UploadRequestSerializer
+
+    counts = [len(DocumentedUploadRequestSerializer().fields["size"].validators) for _ in range(3)]
+    plain = UploadRequestSerializer().fields["size"]
+    plain.validators.append(lambda value: None)
+
+    assert counts[0] == counts[1] == counts[2]
+    assert len(UploadRequestSerializer().fields["size"].validators) == len(plain.validators) - 1
