@@ -19,11 +19,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
 from . import TOOLS, ServerProcess
+from .moto import create_browser_bucket, s3_client
 
 LOCALSTACK_VENV = TOOLS / "localstack-venv"
 LOCALSTACK_PYTHON = LOCALSTACK_VENV / "bin" / "python"
@@ -31,7 +31,6 @@ LOCALSTACK_PYTHON = LOCALSTACK_VENV / "bin" / "python"
 CATALOG_ROOT = TOOLS / "localstack-root"
 CATALOG_DIR = CATALOG_ROOT / "usr" / "lib" / "localstack"
 INSTALL = "scripts/setup.sh (it installs LocalStack into .tools/localstack-venv)"
-ACCESS_KEY, SECRET_KEY, REGION = "test", "test", "us-east-1"
 #: Where LocalStack would phone home (analytics, license API): a loopback port nothing serves.
 DEAD_ENDPOINT = "http://127.0.0.1:1"
 #: Set before the S3 provider starts: it otherwise writes to a fixed /tmp/localstack-s3-storage.
@@ -157,39 +156,15 @@ def localstack_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
     server.stop()
 
 
+#: LocalStack checks signatures against its default account's secret.
+CREDENTIALS = ("test", "test")
+
+
 def localstack_client(server: LocalStackServer):
-    return boto3.client(
-        "s3",
-        endpoint_url=server.url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name=REGION,
-    )
+    return s3_client(server, CREDENTIALS)
 
 
 @pytest.fixture
 def localstack_bucket(localstack_s3: LocalStackServer, settings) -> str:
     """A fresh bucket with browser CORS per test, and the S3 backend pointed at LocalStack."""
-    name = f"b-{uuid.uuid4().hex[:20]}"
-    client = localstack_client(localstack_s3)
-    client.create_bucket(Bucket=name)
-    client.put_bucket_cors(
-        Bucket=name,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": ["*"],
-                    "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
-                    "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"],
-                }
-            ]
-        },
-    )
-    settings.STORAGE_BACKEND = "s3"
-    settings.AWS_BUCKET_NAME = name
-    settings.AWS_ACCESS_KEY_ID = ACCESS_KEY
-    settings.AWS_SECRET_ACCESS_KEY = SECRET_KEY
-    settings.AWS_S3_ENDPOINT_URL = localstack_s3.url
-    settings.AWS_S3_REGION_NAME = REGION
-    return name
+    return create_browser_bucket(localstack_s3, f"b-{uuid.uuid4().hex[:20]}", settings, CREDENTIALS)

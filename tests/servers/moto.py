@@ -23,21 +23,23 @@ def moto_server() -> Iterator[ServerProcess]:
     server.stop()
 
 
-def s3_client(server: ServerProcess):
+def s3_client(server, credentials: tuple[str, str] = (ACCESS_KEY, SECRET_KEY)):
+    """A boto3 client for any S3 stand-in with a ``url``."""
     return boto3.client(
         "s3",
         endpoint_url=server.url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         region_name=REGION,
     )
 
 
-@pytest.fixture
-def s3_bucket(moto_server: ServerProcess, settings, request) -> str:
-    """A fresh bucket per test, configured as the seed would: flat AWS_* settings."""
-    name = f"b-{abs(hash(request.node.nodeid)) % 10**12}"
-    client = s3_client(moto_server)
+def create_browser_bucket(
+    server, name: str, settings, credentials: tuple[str, str] = (ACCESS_KEY, SECRET_KEY)
+) -> str:
+    """A bucket with the CORS rules a browser upload needs, and the seed's flat settings
+    pointing the S3 backend at it (``server`` is any S3 stand-in with a ``url``)."""
+    client = s3_client(server, credentials)
     client.create_bucket(Bucket=name)
     client.put_bucket_cors(
         Bucket=name,
@@ -53,9 +55,16 @@ def s3_bucket(moto_server: ServerProcess, settings, request) -> str:
         },
     )
     settings.AWS_BUCKET_NAME = name
-    settings.AWS_ACCESS_KEY_ID = ACCESS_KEY
-    settings.AWS_SECRET_ACCESS_KEY = SECRET_KEY
-    settings.AWS_S3_ENDPOINT_URL = moto_server.url
+    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = credentials
+    settings.AWS_S3_ENDPOINT_URL = server.url
     settings.AWS_S3_REGION_NAME = REGION
     settings.STORAGE_BACKEND = "s3"
     return name
+
+
+@pytest.fixture
+def s3_bucket(moto_server: ServerProcess, settings, request) -> str:
+    """A fresh bucket per test, configured as the seed would: flat AWS_* settings."""
+    return create_browser_bucket(
+        moto_server, f"b-{abs(hash(request.node.nodeid)) % 10**12}", settings
+    )
