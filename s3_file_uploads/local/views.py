@@ -7,7 +7,8 @@ shape the browser client reads from every Django reply.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from django.core import signing
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -40,16 +41,11 @@ RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Store the raw body under the token's key: 201, or a 4xx saying what to change."""
     try:
-        grant = load_upload_grant(token)
-    except TokenExpired as exc:
-        return _error(403, f"This upload link {exc}; ask the server for a new one.")
-    except signing.BadSignature:
-        return _error(403, "This upload link is not valid: its signature does not match.")
-    if key != grant.key:
-        return _error(403, "This upload link was signed for another object key.")
-    backend = _local_backend(grant.backend)
-    if backend is None:
-        return _error(404, "The storage this upload link was signed for is not configured.")
+        grant, backend = _verify(
+            load_upload_grant, token, key, "upload", "ask the server for a new one"
+        )
+    except LinkRefused as refusal:
+        return refusal.response
 
     sent_type = request.META.get("CONTENT_TYPE", "")
     if _normal_type(sent_type) != _normal_type(grant.content_type):
@@ -103,20 +99,15 @@ def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
     body of any other length is refused before a byte is stored.
     """
     try:
-        grant = load_part_grant(token)
-    except TokenExpired as exc:
-        return _error(403, f"This part link {exc}; ask the server to sign the part again.")
-    except signing.BadSignature:
-        return _error(403, "This part link is not valid: its signature does not match.")
-    if key != grant.key:
-        return _error(403, "This part link was signed for another object key.")
+        grant, backend = _verify(
+            load_part_grant, token, key, "part", "ask the server to sign the part again"
+        )
+    except LinkRefused as refusal:
+        return refusal.response
     if request.GET.get("uploadId", grant.upload_id) != grant.upload_id or request.GET.get(
         "partNumber", str(grant.part_number)
     ) != str(grant.part_number):
         return _error(403, "This part link was signed for another upload or part number.")
-    backend = _local_backend(grant.backend)
-    if backend is None:
-        return _error(404, "The storage this part link was signed for is not configured.")
     declared = request.META.get("CONTENT_LENGTH")
     if not declared:
         return _error(411, "Send the part with a Content-Length header.")
@@ -143,16 +134,11 @@ def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
 def download(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Serve the token's object with its signed headers; honours one ``Range: bytes=a-b``."""
     try:
-        grant = load_download_grant(token)
-    except TokenExpired as exc:
-        return _error(403, f"This download link {exc}; request the file again for a new one.")
-    except signing.BadSignature:
-        return _error(403, "This download link is not valid: its signature does not match.")
-    if key != grant.key:
-        return _error(403, "This download link was signed for another object key.")
-    backend = _local_backend(grant.backend)
-    if backend is None:
-        return _error(404, "The storage this download link was signed for is not configured.")
+        grant, backend = _verify(
+            load_download_grant, token, key, "download", "request the file again for a new one"
+        )
+    except LinkRefused as refusal:
+        return refusal.response
     try:
         path = backend.path(grant.key)
         file = path.open("rb")
@@ -238,6 +224,34 @@ def _requested_range(request: HttpRequest, size: int, etag: str) -> tuple[int, i
     if start >= size:
         return "unsatisfiable"
     return start, min(end, size - 1)
+
+
+class LinkRefused(Exception):
+    """A signed link that does not authorise this request; ``response`` says why."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.response = _error(status, detail)
+
+
+def _verify(
+    load: Callable[[str], Any], token: str, key: str, link: str, renew: str
+) -> tuple[Any, LocalBackend]:
+    """The grant of a signed ``link`` for ``key`` and the backend it names, or LinkRefused."""
+    try:
+        grant = load(token)
+    except TokenExpired as exc:
+        raise LinkRefused(403, f"This {link} link {exc}; {renew}.") from exc
+    except signing.BadSignature as exc:
+        raise LinkRefused(
+            403, f"This {link} link is not valid: its signature does not match."
+        ) from exc
+    if key != grant.key:
+        raise LinkRefused(403, f"This {link} link was signed for another object key.")
+    backend = _local_backend(grant.backend)
+    if backend is None:
+        raise LinkRefused(404, f"The storage this {link} link was signed for is not configured.")
+    return grant, backend
 
 
 def _local_backend(name: str) -> LocalBackend | None:
