@@ -44,23 +44,7 @@ def start(stack: ExitStack) -> dict[str, str]:
     env["BENCH_MOTO_URL"] = moto.url
 
     port = free_port()
-    argv = [
-        str(gcs_server.fake_gcs_binary()),
-        "-scheme",
-        "http",
-        "-host",
-        "127.0.0.1",
-        "-port",
-        str(port),
-        "-backend",
-        "memory",
-        "-public-host",
-        f"127.0.0.1:{port}",
-        "-external-url",
-        f"http://127.0.0.1:{port}",
-        "-log-level",
-        "error",
-    ]
+    argv = gcs_server.fake_gcs_argv(port, "-log-level", "error")
     gcs = ServerProcess("bench-fake-gcs", argv, port)
     stack.callback(gcs.stop)
     gcs_server.create_bucket(gcs, BUCKET)

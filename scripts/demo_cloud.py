@@ -51,28 +51,7 @@ def start_azure() -> tuple[ServerProcess, dict[str, str]]:
 
 def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
     port = free_port()
-    binary = gcs_server.fake_gcs_binary()
-    server = ServerProcess(
-        "demo-fake-gcs",
-        [
-            str(binary),
-            "-scheme",
-            "http",
-            "-host",
-            "127.0.0.1",
-            "-port",
-            str(port),
-            "-backend",
-            "memory",
-            "-public-host",
-            f"127.0.0.1:{port}",
-            "-external-url",
-            f"http://127.0.0.1:{port}",
-            "-cors-headers",
-            "x-goog-resumable",
-        ],
-        port,
-    )
+    server = ServerProcess("demo-fake-gcs", gcs_server.fake_gcs_argv(port), port)
     gcs_server.create_bucket(server, BUCKET)
     key_file = gcs_server.write_service_account_json(REPO / ".tools" / "demo-gcs-key.json")
     return server, {

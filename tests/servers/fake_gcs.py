@@ -33,10 +33,9 @@ def fake_gcs_binary() -> Path:
     return binaries[0]
 
 
-@pytest.fixture(scope="session")
-def fake_gcs() -> Iterator[ServerProcess]:
-    port = free_port()
-    argv = [
+def fake_gcs_argv(port: int, *extra: str) -> list[str]:
+    """fake-gcs-server in memory on ``127.0.0.1:port``, with the public host signed URLs need."""
+    return [
         str(fake_gcs_binary()),
         "-scheme", "http",
         "-host", "127.0.0.1",
@@ -45,8 +44,14 @@ def fake_gcs() -> Iterator[ServerProcess]:
         "-public-host", f"127.0.0.1:{port}",
         "-external-url", f"http://127.0.0.1:{port}",
         "-cors-headers", "x-goog-resumable",
+        *extra,
     ]  # fmt: skip
-    server = ServerProcess("fake-gcs", argv, port)
+
+
+@pytest.fixture(scope="session")
+def fake_gcs() -> Iterator[ServerProcess]:
+    port = free_port()
+    server = ServerProcess("fake-gcs", fake_gcs_argv(port), port)
     yield server
     server.stop()
 
