@@ -12,16 +12,19 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from . import __version__
 from .conf import BackendConfig, backend_configs, default_backend_name
 from .contract import StorageBackend
 from .errors import BackendConfigurationError
 from .plugins import get_plugin_manager, reset_plugin_manager
 
-#: Where the backends this project publishes come from, for the hint of a missing one.
+#: The distribution of each backend this project publishes, for the hint of a missing one. They
+#: are released with the core at one version, so the hint pins that version: an unpinned extra
+#: could resolve to an older core from the package index and downgrade this one.
 KNOWN_DISTRIBUTIONS = {
-    "s3": "django-s3-file-upload[s3]",
-    "gcs": "django-s3-file-upload[gcs]",
-    "azure": "django-s3-file-upload[azure]",
+    "s3": "django-s3-file-upload-s3",
+    "gcs": "django-s3-file-upload-gcs",
+    "azure": "django-s3-file-upload-azure",
 }
 
 _lock = threading.Lock()
@@ -99,7 +102,10 @@ def _config(name: str) -> BackendConfig:
 def _install_hint(backend: str) -> str:
     distribution = KNOWN_DISTRIBUTIONS.get(backend)
     if distribution:
-        return f'Install it with: pip install "{distribution}"'
+        return (
+            f'Install it at this core\'s version: pip install "{distribution}=={__version__}" '
+            f"(or, from a clone of the project: pip install ./backends/{backend})."
+        )
     return (
         f"Install the package that provides the '{backend}' backend, or correct "
         "STORAGE_BACKEND / S3_FILE_UPLOADS['BACKENDS']."
