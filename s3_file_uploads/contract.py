@@ -8,9 +8,10 @@ a third-party backend needs nothing but this file to be complete.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from typing import Any, ClassVar, Literal
 
 from .errors import AclNotSupported
@@ -22,6 +23,7 @@ AUTHENTICATED_READ = "authenticated-read"
 ACLS = (PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE, AUTHENTICATED_READ)
 
 Disposition = Literal["attachment", "inline"]
+Outcome = Literal["pass", "fail", "skip"]
 
 
 def expires_at(seconds: int) -> datetime:
@@ -51,6 +53,32 @@ class UploadInstruction:
             "headers": dict(self.headers),
             "expires_at": self.expires_at.isoformat().replace("+00:00", "Z"),
         }
+
+
+def origin_allowed(origin: str, patterns: Iterable[str]) -> bool:
+    """Whether a CORS rule listing ``patterns`` admits ``origin``: ``*`` admits every origin,
+    a ``*`` inside a pattern (S3's ``https://*.example.com``) any text; case-insensitive."""
+    origin = origin.strip().lower()
+    return any(fnmatchcase(origin, p.strip().lower()) for p in patterns if p.strip())
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One result of ``manage.py check_storage``: what was checked, how it went, the fix.
+
+    ``blocking``: while it fails, the checks that need working storage (the signed upload and
+    download round trip) are skipped instead of failing again for the same reason.
+    """
+
+    check: str
+    outcome: Outcome
+    detail: str = ""
+    fix: str = ""
+    blocking: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "fail"
 
 
 @dataclass(frozen=True)
@@ -185,12 +213,29 @@ class StorageBackend(abc.ABC):
     def delete(self, key: str) -> None:
         """Delete the object; deleting a missing object is not an error."""
 
-    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
-        """Set the CORS rules a browser upload from ``origins`` needs; return the rules set.
+    def configure_cors(
+        self, origins: Sequence[str], *, replace: bool = False
+    ) -> list[dict[str, Any]]:
+        """Let browsers upload from ``origins``; return every CORS rule now in effect.
 
-        Only called when ``capabilities.cors`` is true.
+        Merge by default: rules already there stay, an origin a rule already admits for
+        uploads is left alone, so a second run changes nothing. ``replace`` sets exactly the
+        one upload rule instead, dropping every other. Only called when ``capabilities.cors``.
         """
         raise NotImplementedError
+
+    def describe(self) -> str:
+        """Where this backend keeps objects, in words for messages and logs: "S3 bucket 'x'"."""
+        return f"the '{self.name}' storage"
+
+    def diagnose(self, *, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        """Probe storage for ``manage.py check_storage``: credentials, bucket, CORS rules.
+
+        Yields nothing by default: the command itself checks, for every backend, a signed
+        upload and download round trip through the verbs of this contract. Never raises: a
+        problem is a ``fail`` :class:`Diagnosis` that says how to fix it.
+        """
+        return iter(())
 
     # The multipart family: only called when ``capabilities.multipart`` is true. The server
     # addresses every call by key and the backend's upload id; clients never send either.

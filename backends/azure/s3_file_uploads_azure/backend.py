@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import logging
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -40,20 +42,26 @@ from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
     Checksum,
+    Diagnosis,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
     expires_at,
+    origin_allowed,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
+    BucketNotFound,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
 )
+from s3_file_uploads.redaction import redact
+
+logger = logging.getLogger(__name__)
 
 #: The largest blob one Put Blob request (the browser's single PUT) may carry.
 MAXIMUM_PUT_BLOB_SIZE = 5000 * 1024 * 1024
@@ -83,6 +91,13 @@ CORS_METHODS = ("PUT", "GET", "HEAD", "OPTIONS")
 CORS_ALLOWED_HEADERS = ("x-ms-blob-type", "content-type", "content-md5", "x-ms-*")
 CORS_EXPOSED_HEADERS = ("ETag",)
 CORS_MAX_AGE = 3600
+#: What a browser upload's preflight asks for: the PUT and the instruction's headers.
+CORS_UPLOAD_METHODS = ("PUT",)
+CORS_UPLOAD_HEADERS = ("x-ms-blob-type", "content-type")
+CREDENTIALS_HINT = (
+    "Check AZURE_CONNECTION_STRING, or AZURE_ACCOUNT_NAME with AZURE_ACCOUNT_KEY; a token "
+    "credential needs the Storage Blob Data Contributor role on the container."
+)
 #: Create, not write: a finished (and checked) upload cannot be overwritten with the same URL.
 UPLOAD_PERMISSION = BlobSasPermissions(create=True)
 DOWNLOAD_PERMISSION = BlobSasPermissions(read=True)
@@ -307,7 +322,7 @@ class AzureBackend(StorageBackend):
         return f"{self._blob_url(key)}?{sas}"
 
     def stat(self, key: str) -> ObjectInfo:
-        with _translate_errors(key, self.container):
+        with _translate_errors(self, key):
             props = self._container.get_blob_client(key).get_blob_properties()
         copy_status = _copy_status(props)
         if copy_status in UNFINISHED_COPY | BROKEN_COPY:
@@ -325,7 +340,7 @@ class AzureBackend(StorageBackend):
         )
 
     def delete(self, key: str) -> None:
-        with contextlib.suppress(ObjectNotFound), _translate_errors(key, self.container):
+        with contextlib.suppress(ObjectNotFound), _translate_errors(self, key):
             self._container.get_blob_client(key).delete_blob(delete_snapshots="include")
 
     def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
@@ -355,7 +370,7 @@ class AzureBackend(StorageBackend):
         if self._assembled(key, staging):
             raise ObjectNotFound(key)
         try:
-            with _translate_errors(key, self.container):
+            with _translate_errors(self, key):
                 committed, uncommitted = staging.get_block_list("all")
         except ObjectNotFound:
             return []  # no block staged yet
@@ -379,7 +394,7 @@ class AzureBackend(StorageBackend):
         staging = self._staging_client(upload_id)
         target = self._container.get_blob_client(key)
         blocks = [BlobBlock(_block_id(part.part_number)) for part in parts]
-        with _translate_errors(key, self.container):
+        with _translate_errors(self, key):
             committed = staging.commit_block_list(
                 blocks, content_settings=ContentSettings(content_type=content_type)
             )
@@ -417,28 +432,23 @@ class AzureBackend(StorageBackend):
             "level is set in Azure."
         )
 
-    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
-        """Add (or replace) the rule a browser upload from ``origins`` needs.
+    def configure_cors(
+        self, origins: Sequence[str], *, replace: bool = False
+    ) -> list[dict[str, Any]]:
+        """Add ``origins`` to the rule a browser upload needs; return every rule now in effect.
 
         CORS on Azure is a property of the account's whole Blob service, so rules set for other
-        purposes are kept; an earlier rule of this backend's is replaced. Returns every rule now
-        in effect.
+        purposes are kept, and origins join this backend's earlier rule. ``replace`` leaves only
+        the upload rule, for the whole Blob service of the account.
         """
         if not origins:
             raise BackendConfigurationError(
                 "configure_cors needs at least one origin.",
                 hint="Pass the origins your pages are served from, e.g. https://app.example.com",
             )
-        ours = CorsRule(
-            list(origins),
-            list(CORS_METHODS),
-            allowed_headers=list(CORS_ALLOWED_HEADERS),
-            exposed_headers=list(CORS_EXPOSED_HEADERS),
-            max_age_in_seconds=CORS_MAX_AGE,
-        )
-        with _translate_errors("", self.container):
-            current = self._service.get_service_properties().get("cors") or []
-            rules = [rule for rule in current if not _is_upload_rule(rule)] + [ours]
+        with _translate_errors(self):
+            current = [] if replace else self._service.get_service_properties().get("cors") or []
+            rules = merge_cors_rules(current, origins)
             if len(rules) > MAXIMUM_CORS_RULES:
                 raise BackendConfigurationError(
                     f"The Blob service already has {len(current)} CORS rules; Azure allows "
@@ -446,15 +456,87 @@ class AzureBackend(StorageBackend):
                     hint="Remove a rule in the Azure portal (Storage account > Resource sharing "
                     "(CORS) > Blob service), then run this again.",
                 )
-            self._service.set_service_properties(cors=rules)
+            if replace or rules != current:
+                self._service.set_service_properties(cors=rules)
+        logger.info(
+            "CORS rules of %s on backend %s now admit %s", self.describe(), self.name, origins
+        )
         return [_rule_dict(rule) for rule in rules]
+
+    def describe(self) -> str:
+        return f"Azure container '{self.container}' of account '{self.account_name}'"
+
+    def diagnose(self, *, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        where = self.describe()
+        try:
+            with _translate_errors(self):
+                self._container.get_container_properties()
+        except BucketNotFound as error:
+            yield Diagnosis("credentials", "pass", "Azure accepted them")
+            yield Diagnosis("container", "fail", f"{where} does not exist", error.hint or "", True)
+            return
+        except StorageUnavailable as error:
+            yield Diagnosis(
+                "connection",
+                "fail",
+                str(error),
+                "Check the account URL (AZURE_CONNECTION_STRING's BlobEndpoint, "
+                "AZURE_ACCOUNT_NAME, AZURE_ENDPOINT_SUFFIX) and the network.",
+                blocking=True,
+            )
+            return
+        except StorageError as error:
+            detail = f"Azure refused access to {where}: {error}"
+            yield Diagnosis("credentials", "fail", detail, CREDENTIALS_HINT, blocking=True)
+            return
+        yield Diagnosis("credentials", "pass", "Azure accepted them")
+        yield Diagnosis("container", "pass", f"{where} exists")
+        yield from self._diagnose_cors(origins)
+
+    def _diagnose_cors(self, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        if not origins:
+            yield Diagnosis(
+                "CORS",
+                "skip",
+                "no origins to check",
+                "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
+                "(or pass --origin).",
+            )
+            return
+        try:
+            with _translate_errors(self):
+                rules = self._service.get_service_properties().get("cors") or []
+        except StorageError as error:
+            yield Diagnosis(
+                "CORS",
+                "skip",
+                f"could not read the Blob service's CORS rules: {error}",
+                "Credentials that may read the account's service properties can check them "
+                "here; or compare them in the Azure portal (Resource sharing (CORS)).",
+            )
+            return
+        for origin in origins:
+            if shortfall := cors_shortfall(rules, origin):
+                fix = (
+                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}"
+                )
+                yield Diagnosis(f"CORS for {origin}", "fail", shortfall, fix)
+            else:
+                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
+
+    def _container_hint(self) -> str:
+        return (
+            f"Create the container '{self.container}' in the storage account "
+            f"'{self.account_name}', or correct AZURE_CONTAINER (or 'container' in "
+            f"S3_FILE_UPLOADS['BACKENDS']['{self.name}']['OPTIONS'])."
+        )
 
     def _sign(
         self, key: str, permission: BlobSasPermissions, expires_at: datetime, **overrides: Any
     ) -> str:
         credential: dict[str, Any] = {"account_key": self._account_key}
         if self._delegation_keys is not None:
-            with _translate_errors(key, self.container):
+            with _translate_errors(self, key):
                 credential = {"user_delegation_key": self._delegation_keys.key_until(expires_at)}
         return generate_blob_sas(
             self.account_name,
@@ -493,12 +575,12 @@ class AzureBackend(StorageBackend):
         """
         target = self._container.get_blob_client(key)
         try:
-            with _translate_errors(key, self.container):
+            with _translate_errors(self, key):
                 status = _copy_status(target.get_blob_properties())
         except ObjectNotFound:
             return False
         if status in BROKEN_COPY:
-            with contextlib.suppress(ObjectNotFound), _translate_errors(key, self.container):
+            with contextlib.suppress(ObjectNotFound), _translate_errors(self, key):
                 target.delete_blob()
             return False
         if status not in UNFINISHED_COPY:
@@ -521,7 +603,7 @@ class AzureBackend(StorageBackend):
         try:
             with (
                 contextlib.suppress(ObjectNotFound),
-                _translate_errors(staging.blob_name, self.container),
+                _translate_errors(self, staging.blob_name),
             ):
                 staging.commit_block_list([])  # discards the uncommitted blocks
                 staging.delete_blob()
@@ -647,6 +729,61 @@ def _default_account_url(account_name: str | None, endpoint_suffix: str, ssl: bo
     return f"{'https' if ssl else 'http'}://{account_name}.blob.{endpoint_suffix}"
 
 
+def upload_cors_rule(origins: Sequence[str]) -> CorsRule:
+    """The rule ``configure_cors`` sets: browser PUTs (single and parts) from ``origins``."""
+    return CorsRule(
+        list(origins),
+        list(CORS_METHODS),
+        allowed_headers=list(CORS_ALLOWED_HEADERS),
+        exposed_headers=list(CORS_EXPOSED_HEADERS),
+        max_age_in_seconds=CORS_MAX_AGE,
+    )
+
+
+def cors_shortfall(rules: Sequence[CorsRule], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    admitting = [r for r in rules if origin_allowed(origin, _items(r.allowed_origins))]
+    if not admitting:
+        return f"no CORS rule admits {origin}"
+    gaps = []
+    for rule in admitting:
+        methods = {m.upper() for m in _items(rule.allowed_methods)}
+        allowed = [h.lower() for h in _items(rule.allowed_headers)]
+        exposed = [h.lower() for h in _items(rule.exposed_headers)]
+        missing = [m for m in CORS_UPLOAD_METHODS if m not in methods]
+        missing += [h for h in CORS_UPLOAD_HEADERS if not any(fnmatchcase(h, p) for p in allowed)]
+        missing += [
+            f"exposed {h}"
+            for h in CORS_EXPOSED_HEADERS
+            if not any(fnmatchcase(h.lower(), p) for p in exposed)
+        ]
+        if not missing:
+            return ""
+        gaps.append(", ".join(missing))
+    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+
+
+def merge_cors_rules(current: Sequence[CorsRule], origins: Sequence[str]) -> list[CorsRule]:
+    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
+    left alone; the others join this backend's upload rule, or a new one."""
+    rules = list(current)
+    missing = [o for o in origins if cors_shortfall(rules, o)]
+    if not missing:
+        return rules
+    for index, rule in enumerate(rules):
+        if _is_upload_rule(rule):
+            rules[index] = upload_cors_rule([*_items(rule.allowed_origins), *missing])
+            return rules
+    return [*rules, upload_cors_rule(missing)]
+
+
+def _items(value: str | Sequence[str] | None) -> list[str]:
+    """A CORS rule's list, which the SDK keeps as comma-separated text."""
+    if isinstance(value, str) or value is None:
+        return [item.strip() for item in (value or "").split(",") if item.strip()]
+    return [item.strip() for item in value if item.strip()]
+
+
 def _is_upload_rule(rule: CorsRule) -> bool:
     def items(value: str) -> set[str]:
         return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
@@ -706,20 +843,51 @@ def _b64(data: bytes) -> str:
 
 
 @contextlib.contextmanager
-def _translate_errors(key: str, container: str) -> Iterator[None]:
+def _translate_errors(backend: AzureBackend, key: str = "") -> Iterator[None]:
+    """SDK errors become the library's, carrying the backend and key, and are logged once."""
+    context = {"backend": backend.name, "key": key}
     try:
-        yield
-    except ResourceNotFoundError as exc:
-        if exc.error_code == "ContainerNotFound":
-            raise StorageError(f"the Azure container '{container}' does not exist") from exc
-        raise ObjectNotFound(key) from exc
-    except (ServiceRequestError, ServiceResponseError) as exc:
-        raise StorageUnavailable(f"Azure Blob Storage could not be reached: {exc}") from exc
-    except HttpResponseError as exc:
-        status = exc.status_code or 0
-        code = getattr(exc.error_code, "value", exc.error_code) or status
-        if status >= 500:
-            raise StorageUnavailable(f"Azure Blob Storage answered {status} {code}") from exc
-        raise StorageError(f"Azure Blob Storage refused the request: {code}") from exc
-    except AzureError as exc:
-        raise StorageError(f"Azure Blob Storage request failed: {exc}") from exc
+        try:
+            yield
+        except ResourceNotFoundError as exc:
+            if exc.error_code == "ContainerNotFound":
+                raise BucketNotFound(
+                    backend.container, kind="container", hint=backend._container_hint(), **context
+                ) from exc
+            raise ObjectNotFound(key, **context) from exc
+        except (ServiceRequestError, ServiceResponseError) as exc:
+            raise StorageUnavailable(
+                f"Azure Blob Storage could not be reached: {redact(exc)}", **context
+            ) from exc
+        except HttpResponseError as exc:
+            status = exc.status_code or 0
+            code = getattr(exc.error_code, "value", exc.error_code) or status
+            if status >= 500:
+                raise StorageUnavailable(
+                    f"Azure Blob Storage answered {status} {code}", **context
+                ) from exc
+            raise StorageError(
+                f"Azure Blob Storage refused the request: {code}", **context
+            ) from exc
+        except AzureError as exc:
+            raise StorageError(
+                f"Azure Blob Storage request failed: {redact(exc)}", **context
+            ) from exc
+    except StorageError as error:
+        error.backend, error.key = error.backend or backend.name, error.key or key
+        _log_failure(error)
+        raise
+
+
+def _log_failure(error: StorageError) -> None:
+    """One line per storage failure: backend, key and what Azure said; never a SAS."""
+    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
+    if isinstance(error, BucketNotFound | BackendConfigurationError):
+        level = logging.ERROR
+    logger.log(
+        level,
+        "Azure Blob Storage request failed on backend %s, key %s: %s",
+        error.backend,
+        error.key or "-",
+        redact(error),
+    )

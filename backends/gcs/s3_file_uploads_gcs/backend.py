@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,20 +30,26 @@ from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
     Checksum,
+    Diagnosis,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
     expires_at,
+    origin_allowed,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
+    BucketNotFound,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
 )
+from s3_file_uploads.redaction import redact
+
+logger = logging.getLogger(__name__)
 
 #: GCS refuses a V4 signature (signed URL or POST policy) valid for longer than this.
 MAXIMUM_SIGNED_EXPIRY = 7 * 24 * 3600
@@ -65,6 +72,9 @@ CORS_RESPONSE_HEADERS = (
     "x-goog-generation",
 )
 CORS_MAX_AGE = 3600
+#: What browser uploads need from a rule: POST forms, PUT parts, and the part ETags readable.
+CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
+CORS_EXPOSED_HEADERS = ("ETag",)
 PUBLIC_ACL_NAMES = frozenset({"public-read", "public-read-write", "publicRead", "publicReadWrite"})
 #: XML API multipart upload limits (the same as S3's).
 MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
@@ -223,7 +233,7 @@ class GCSBackend(StorageBackend):
         gcs_acl = self.map_acl(acl)
         if gcs_acl:
             fields["acl"] = gcs_acl
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             policy = self._client.generate_signed_post_policy_v4(
                 self.bucket_name,
                 key,
@@ -242,7 +252,7 @@ class GCSBackend(StorageBackend):
     def presign_download(
         self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
     ) -> str:
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             return self._bucket.blob(key).generate_signed_url(
                 version="v4",
                 method="GET",
@@ -254,10 +264,11 @@ class GCSBackend(StorageBackend):
             )
 
     def stat(self, key: str) -> ObjectInfo:
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             blob = self._bucket.get_blob(key, timeout=self.timeout, retry=self._retry)
         if blob is None:
-            raise ObjectNotFound(key)
+            self._raise_if_bucket_missing(key)
+            raise ObjectNotFound(key, backend=self.name, key=key)
         return ObjectInfo(
             key=key,
             size=blob.size,
@@ -267,8 +278,11 @@ class GCSBackend(StorageBackend):
         )
 
     def delete(self, key: str) -> None:
-        with _translate_errors(key), contextlib.suppress(api_exceptions.NotFound):
-            self._bucket.delete_blob(key, timeout=self.timeout, retry=self._retry)
+        try:
+            with _translate_errors(self, key):
+                self._bucket.delete_blob(key, timeout=self.timeout, retry=self._retry)
+        except ObjectNotFound:
+            self._raise_if_bucket_missing(key)
 
     # XML API multipart uploads: the server initiates, lists, completes and aborts through the
     # client's own (authorized) session; the browser PUTs each part to a V4-signed URL.
@@ -289,7 +303,7 @@ class GCSBackend(StorageBackend):
         """A V4-signed PUT of one part; ``content-length`` is a signed header, as SigV4 signs it
         for S3, so a body of any other length no longer matches the signature."""
         expires_in = _capped(expires_in)
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             url = self._bucket.blob(key).generate_signed_url(
                 version="v4",
                 method="PUT",
@@ -328,13 +342,76 @@ class GCSBackend(StorageBackend):
         with contextlib.suppress(ObjectNotFound):
             self._xml_request("DELETE", key, urlencode({"uploadId": upload_id}))
 
-    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
+    def configure_cors(
+        self, origins: Sequence[str], *, replace: bool = False
+    ) -> list[dict[str, Any]]:
+        """Add ``origins`` to the bucket's CORS rules (all of them, with ``replace``)."""
         # A fresh handle, not the shared one: patch() rewrites the handle's properties.
         bucket = self._client.bucket(self.bucket_name)
-        bucket.cors = _cors_rules(origins)
-        with _translate_errors(None):
-            bucket.patch(timeout=self.timeout, retry=self._retry)
-        return _cors_rules(origins)
+        with _translate_errors(self, None):
+            if not replace:
+                bucket.reload(timeout=self.timeout, retry=self._retry)
+            current = [] if replace else list(bucket.cors or [])
+            rules = merge_cors_rules(current, origins)
+            if replace or rules != current:
+                bucket.cors = rules
+                bucket.patch(timeout=self.timeout, retry=self._retry)
+        logger.info(
+            "CORS rules of %s on backend %s now admit %s", self.describe(), self.name, origins
+        )
+        return rules
+
+    def describe(self) -> str:
+        return f"GCS bucket '{self.bucket_name}'"
+
+    def diagnose(self, *, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        where = self.describe()
+        bucket = self._client.bucket(self.bucket_name)
+        try:
+            with _translate_errors(self, None):
+                bucket.reload(timeout=self.timeout, retry=self._retry)
+        except BucketNotFound as error:
+            yield Diagnosis("credentials", "pass", "GCS accepted them")
+            yield Diagnosis("bucket", "fail", f"{where} does not exist", error.hint or "", True)
+            return
+        except StorageUnavailable as error:
+            yield Diagnosis(
+                "connection",
+                "fail",
+                str(error),
+                "Check GS_API_ENDPOINT (if set), the network and the credentials' token service.",
+                blocking=True,
+            )
+            return
+        except StorageError as error:
+            yield Diagnosis(
+                "credentials",
+                "fail",
+                f"GCS refused access to {where}: {error}",
+                "Check GS_CREDENTIALS (or Application Default Credentials); the service "
+                "account needs storage.buckets.get and the object permissions on the bucket.",
+                blocking=True,
+            )
+            return
+        yield Diagnosis("credentials", "pass", "GCS accepted them")
+        yield Diagnosis("bucket", "pass", f"{where} exists")
+        if not origins:
+            yield Diagnosis(
+                "CORS",
+                "skip",
+                "no origins to check",
+                "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
+                "(or pass --origin).",
+            )
+            return
+        for origin in origins:
+            if shortfall := cors_shortfall(bucket.cors or [], origin):
+                fix = (
+                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}"
+                )
+                yield Diagnosis(f"CORS for {origin}", "fail", shortfall, fix)
+            else:
+                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
 
     def map_acl(self, acl: str) -> str | None:
         if self.uniform_bucket_level_access:
@@ -348,6 +425,33 @@ class GCSBackend(StorageBackend):
             )
         # The XML API's canned ACLs have the same names as the library's.
         return super().map_acl(acl)
+
+    def _bucket_not_found(self, key: str | None) -> BucketNotFound:
+        return BucketNotFound(
+            self.bucket_name,
+            hint=f"Create the bucket '{self.bucket_name}', or correct GS_BUCKET_NAME (or "
+            f"'bucket_name' in S3_FILE_UPLOADS['BACKENDS']['{self.name}']['OPTIONS']).",
+            backend=self.name,
+            key=key or "",
+        )
+
+    def _raise_if_bucket_missing(self, key: str) -> None:
+        """An object's 404 does not say whether the bucket is there (fake-gcs-server words both
+        alike): ask the bucket, and keep "not found" when that cannot be told."""
+        try:
+            exists = self._client.bucket(self.bucket_name).exists(
+                timeout=self.timeout, retry=self._retry
+            )
+        except (
+            api_exceptions.GoogleAPIError,
+            google.auth.exceptions.GoogleAuthError,
+            requests.RequestException,
+        ):
+            return
+        if not exists:
+            error = self._bucket_not_found(key)
+            _log_failure(error)
+            raise error
 
     def _signing_kwargs(self) -> dict[str, Any]:
         """What the SDK's signing calls need: the key holder, or a token and an email for IAM."""
@@ -385,13 +489,13 @@ class GCSBackend(StorageBackend):
             if response.status_code >= 400:
                 code, message = _xml_error(response.content)
                 if code == "NoSuchBucket":
-                    raise StorageError(f"GCS has no bucket '{self.bucket_name}': {message}")
+                    raise self._bucket_not_found(key)
                 raise api_exceptions.from_http_status(
                     response.status_code, f"{code or response.reason}: {message}"
                 )
             return response
 
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             return self._retry(send)()
 
 
@@ -466,15 +570,46 @@ def _form_action(url: str) -> str:
     return url.rstrip("/")
 
 
-def _cors_rules(origins: Sequence[str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "origin": list(origins),
-            "method": list(CORS_METHODS),
-            "responseHeader": list(CORS_RESPONSE_HEADERS),
-            "maxAgeSeconds": CORS_MAX_AGE,
-        }
-    ]
+def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
+    """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
+    return {
+        "origin": list(origins),
+        "method": list(CORS_METHODS),
+        "responseHeader": list(CORS_RESPONSE_HEADERS),
+        "maxAgeSeconds": CORS_MAX_AGE,
+    }
+
+
+def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    admitting = [r for r in rules if origin_allowed(origin, r.get("origin", []))]
+    if not admitting:
+        return f"no CORS rule admits {origin}"
+    gaps = []
+    for rule in admitting:
+        methods = {m.upper() for m in rule.get("method", [])}
+        exposed = {h.lower() for h in rule.get("responseHeader", [])}
+        missing = sorted(CORS_UPLOAD_METHODS - methods)
+        missing += [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
+        if not missing:
+            return ""
+        gaps.append(", ".join(missing))
+    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+
+
+def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
+    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
+    left alone; the others join this backend's upload rule, or a new one."""
+    rules = [dict(rule) for rule in current]
+    missing = [o for o in origins if cors_shortfall(rules, o)]
+    if not missing:
+        return rules
+    shape = {k: v for k, v in upload_cors_rule([]).items() if k != "origin"}
+    for rule in rules:
+        if {k: v for k, v in rule.items() if k != "origin"} == shape:
+            rule["origin"] = [*rule.get("origin", []), *missing]
+            return rules
+    return [*rules, upload_cors_rule(missing)]
 
 
 def _load_credentials(
@@ -516,29 +651,59 @@ def _load_credentials(
 
 
 @contextlib.contextmanager
-def _translate_errors(key: str | None) -> Iterator[None]:
-    """SDK errors become the library's; ``key`` None means a bucket-level call."""
+def _translate_errors(backend: GCSBackend, key: str | None) -> Iterator[None]:
+    """SDK errors become the library's, carrying the backend and key, and are logged once;
+    ``key`` None means a bucket-level call."""
+    context = {"backend": backend.name, "key": key or ""}
     try:
-        yield
-    except api_exceptions.NotFound as exc:
-        if key is None:
-            raise StorageError(f"GCS has no bucket of that name: {exc.message}") from exc
-        raise ObjectNotFound(key) from exc
-    except api_exceptions.RetryError as exc:
-        raise StorageUnavailable(f"GCS could not be reached in time: {exc.cause}") from exc
-    except api_exceptions.GoogleAPICallError as exc:
-        if exc.code is not None and (exc.code >= 500 or exc.code in UNAVAILABLE_CODES):
-            raise StorageUnavailable(f"GCS answered {exc.code} {exc.message}") from exc
-        raise StorageError(f"GCS refused the request: {exc.code} {exc.message}") from exc
-    except api_exceptions.GoogleAPIError as exc:
-        raise StorageError(f"GCS request failed: {exc}") from exc
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise StorageUnavailable(f"GCS could not be reached: {exc}") from exc
-    except google.auth.exceptions.RefreshError as exc:
-        if getattr(exc, "retryable", False):
-            raise StorageUnavailable(f"Google credentials could not be refreshed: {exc}") from exc
-        raise StorageError(f"Google credentials could not be refreshed: {exc}") from exc
-    except google.auth.exceptions.TransportError as exc:
-        if str(exc).startswith(IAM_REFUSAL_PREFIX):
-            raise StorageError(f"IAM refused to sign: {exc}") from exc
-        raise StorageUnavailable(f"Google's auth service could not be reached: {exc}") from exc
+        try:
+            yield
+        except api_exceptions.NotFound as exc:
+            if key is None:
+                raise backend._bucket_not_found(None) from exc
+            raise ObjectNotFound(key, **context) from exc
+        except api_exceptions.RetryError as exc:
+            raise StorageUnavailable(
+                f"GCS could not be reached in time: {redact(exc.cause)}", **context
+            ) from exc
+        except api_exceptions.GoogleAPICallError as exc:
+            if exc.code is not None and (exc.code >= 500 or exc.code in UNAVAILABLE_CODES):
+                raise StorageUnavailable(
+                    f"GCS answered {exc.code} {exc.message}", **context
+                ) from exc
+            raise StorageError(
+                f"GCS refused the request: {exc.code} {exc.message}", **context
+            ) from exc
+        except api_exceptions.GoogleAPIError as exc:
+            raise StorageError(f"GCS request failed: {redact(exc)}", **context) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise StorageUnavailable(f"GCS could not be reached: {redact(exc)}", **context) from exc
+        except google.auth.exceptions.RefreshError as exc:
+            message = f"Google credentials could not be refreshed: {redact(exc)}"
+            if getattr(exc, "retryable", False):
+                raise StorageUnavailable(message, **context) from exc
+            raise StorageError(message, **context) from exc
+        except google.auth.exceptions.TransportError as exc:
+            if str(exc).startswith(IAM_REFUSAL_PREFIX):
+                raise StorageError(f"IAM refused to sign: {redact(exc)}", **context) from exc
+            raise StorageUnavailable(
+                f"Google's auth service could not be reached: {redact(exc)}", **context
+            ) from exc
+    except StorageError as error:
+        error.backend, error.key = error.backend or backend.name, error.key or key or ""
+        _log_failure(error)
+        raise
+
+
+def _log_failure(error: StorageError) -> None:
+    """One line per storage failure: backend, key and what GCS said; never a signed URL."""
+    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
+    if isinstance(error, BucketNotFound | BackendConfigurationError):
+        level = logging.ERROR
+    logger.log(
+        level,
+        "GCS request failed on backend %s, key %s: %s",
+        error.backend,
+        error.key or "-",
+        redact(error),
+    )

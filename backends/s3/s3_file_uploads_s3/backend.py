@@ -6,17 +6,21 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
     ReadTimeoutError,
 )
 
@@ -25,20 +29,26 @@ from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
     Checksum,
+    Diagnosis,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
     expires_at,
+    origin_allowed,
 )
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
+    BucketNotFound,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
 )
+from s3_file_uploads.redaction import redact
+
+logger = logging.getLogger(__name__)
 
 #: S3 refuses a presigned URL valid for longer than this.
 MAXIMUM_PRESIGN_EXPIRY = 7 * 24 * 3600
@@ -47,6 +57,22 @@ MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
 MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
 GONE_UPLOAD_CODES = frozenset({"NoSuchUpload", "404"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+NO_BUCKET_CODES = frozenset({"NoSuchBucket"})
+#: Error codes that mean the credentials themselves were refused (not a missing permission).
+BAD_CREDENTIALS_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
+)
+MISSING_CREDENTIALS = (NoCredentialsError, PartialCredentialsError)
+CREDENTIALS_HINT = (
+    "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or 'access_key'/'secret_key' in the "
+    "configuration's OPTIONS), or run where an IAM role or AWS profile provides credentials."
+)
+#: The CORS rule a browser upload needs: POST for one-request uploads, PUT for parts, and the
+#: part ETags readable by the page.
+CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
+CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
+CORS_EXPOSED_HEADERS = ("ETag",)
+CORS_MAX_AGE = 3000
 #: Server-side encryption under which the ETag of a single-part object is still its MD5.
 ETAG_IS_MD5_ENCRYPTION = frozenset({None, "AES256"})
 UNREACHABLE_ERRORS = (
@@ -171,9 +197,10 @@ class S3Backend(StorageBackend):
         for name, value in _checksum_fields(checksum).items():
             fields[name] = value
             conditions.append({name: value})
-        post = self._client.generate_presigned_post(
-            self.bucket_name, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
-        )
+        with _translate_errors(self, key):
+            post = self._client.generate_presigned_post(
+                self.bucket_name, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+            )
         return UploadInstruction(
             method="POST",
             url=post["url"],
@@ -191,15 +218,20 @@ class S3Backend(StorageBackend):
         }
         if content_type:
             params["ResponseContentType"] = content_type
-        return self._client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY)
-        )
+        with _translate_errors(self, key):
+            return self._client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY)
+            )
 
     def stat(self, key: str) -> ObjectInfo:
-        with _translate_errors(key):
-            head = self._client.head_object(
-                Bucket=self.bucket_name, Key=key, ChecksumMode="ENABLED"
-            )
+        try:
+            with _translate_errors(self, key):
+                head = self._client.head_object(
+                    Bucket=self.bucket_name, Key=key, ChecksumMode="ENABLED"
+                )
+        except ObjectNotFound:
+            self._raise_if_bucket_missing(key)
+            raise
         etag = head.get("ETag", "").strip('"')
         checksums = {}
         if md5 := _md5_from_etag(etag, head):
@@ -215,37 +247,38 @@ class S3Backend(StorageBackend):
         )
 
     def delete(self, key: str) -> None:
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             self._client.delete_object(Bucket=self.bucket_name, Key=key)
 
     def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
         params = {"Bucket": self.bucket_name, "Key": key, "ContentType": content_type}
         if s3_acl := self.map_acl(acl):
             params["ACL"] = s3_acl
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             return self._client.create_multipart_upload(**params)["UploadId"]
 
     def presign_part(
         self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
     ) -> PartInstruction:
         """SigV4 signs ``content-length``, so the URL uploads exactly ``size`` bytes."""
-        url = self._client.generate_presigned_url(
-            "upload_part",
-            Params={
-                "Bucket": self.bucket_name,
-                "Key": key,
-                "UploadId": upload_id,
-                "PartNumber": part_number,
-                "ContentLength": size,
-            },
-            ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY),
-        )
+        with _translate_errors(self, key):
+            url = self._client.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket_name,
+                    "Key": key,
+                    "UploadId": upload_id,
+                    "PartNumber": part_number,
+                    "ContentLength": size,
+                },
+                ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY),
+            )
         return PartInstruction(part_number, url, size, expires_at=expires_at(expires_in))
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
         paginator = self._client.get_paginator("list_parts")
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             pages = paginator.paginate(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
             for page in pages:
                 parts.extend(
@@ -255,7 +288,7 @@ class S3Backend(StorageBackend):
         return parts
 
     def complete_multipart(self, *, key: str, upload_id: str, parts: Sequence[StoredPart]) -> None:
-        with _translate_errors(key):
+        with _translate_errors(self, key):
             self._assembling_client.complete_multipart_upload(
                 Bucket=self.bucket_name,
                 Key=key,
@@ -267,28 +300,54 @@ class S3Backend(StorageBackend):
 
     def abort_multipart(self, *, key: str, upload_id: str) -> None:
         try:
-            with _translate_errors(key):
+            with _translate_errors(self, key):
                 self._client.abort_multipart_upload(
                     Bucket=self.bucket_name, Key=key, UploadId=upload_id
                 )
         except ObjectNotFound:
             pass
 
-    def configure_cors(self, origins: Sequence[str]) -> list[dict[str, Any]]:
-        rules = [
-            {
-                "AllowedOrigins": list(origins),
-                "AllowedMethods": ["POST", "PUT", "GET", "HEAD"],
-                "AllowedHeaders": ["*"],
-                "ExposeHeaders": ["ETag"],
-                "MaxAgeSeconds": 3000,
-            }
-        ]
-        with _translate_errors(self.bucket_name):
-            self._client.put_bucket_cors(
-                Bucket=self.bucket_name, CORSConfiguration={"CORSRules": rules}
-            )
+    def configure_cors(
+        self, origins: Sequence[str], *, replace: bool = False
+    ) -> list[dict[str, Any]]:
+        """Add ``origins`` to the bucket's CORS rules (all of them, with ``replace``)."""
+        with _translate_errors(self):
+            current = [] if replace else self._cors_rules()
+            rules = merge_cors_rules(current, origins)
+            if rules != current or replace:
+                self._client.put_bucket_cors(
+                    Bucket=self.bucket_name, CORSConfiguration={"CORSRules": rules}
+                )
+        logger.info(
+            "CORS rules of %s on backend %s now admit %s", self.describe(), self.name, origins
+        )
         return rules
+
+    def describe(self) -> str:
+        return f"S3 bucket '{self.bucket_name}'"
+
+    def diagnose(self, *, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        where = self.describe()
+        try:
+            self._client.head_bucket(Bucket=self.bucket_name)
+        except MISSING_CREDENTIALS as exc:
+            yield Diagnosis("credentials", "fail", str(exc), CREDENTIALS_HINT, blocking=True)
+            return
+        except ClientError as exc:
+            yield from self._diagnose_bucket_refusal(exc)
+            return
+        except BotoCoreError as exc:
+            yield Diagnosis(
+                "connection",
+                "fail",
+                f"S3 could not be reached: {redact(exc)}",
+                "Check AWS_S3_ENDPOINT_URL (or 'endpoint_url') and the network.",
+                blocking=True,
+            )
+            return
+        yield Diagnosis("credentials", "pass", "S3 accepted them")
+        yield Diagnosis("bucket", "pass", f"{where} exists")
+        yield from self._diagnose_cors(origins)
 
     def map_acl(self, acl: str) -> str | None:
         if not self.object_acls:
@@ -300,6 +359,147 @@ class S3Backend(StorageBackend):
                 "policy instead, or request 'private'"
             )
         return super().map_acl(acl)
+
+    def _bucket_hint(self) -> str:
+        return (
+            f"Create the bucket '{self.bucket_name}', or correct AWS_BUCKET_NAME (or "
+            f"'bucket_name' in S3_FILE_UPLOADS['BACKENDS']['{self.name}']['OPTIONS'])."
+        )
+
+    def _bucket_not_found(self, key: str) -> BucketNotFound:
+        return BucketNotFound(
+            self.bucket_name, hint=self._bucket_hint(), backend=self.name, key=key
+        )
+
+    def _raise_if_bucket_missing(self, key: str) -> None:
+        """A HEAD answer has no body, so a 404 cannot say which is missing: ask the bucket."""
+        try:
+            self._client.head_bucket(Bucket=self.bucket_name)
+        except ClientError as exc:
+            if _status(exc) == 404:
+                error = self._bucket_not_found(key)
+                _log_failure(error, "HeadBucket")
+                raise error from exc
+        except BotoCoreError:
+            pass  # the object is missing as far as anyone can tell
+
+    def _cors_rules(self) -> list[dict[str, Any]]:
+        try:
+            return self._client.get_bucket_cors(Bucket=self.bucket_name)["CORSRules"]
+        except ClientError as exc:
+            if _code(exc) == "NoSuchCORSConfiguration":
+                return []
+            raise
+
+    def _diagnose_bucket_refusal(self, exc: ClientError) -> Iterator[Diagnosis]:
+        status, code, where = _status(exc), _code(exc), self.describe()
+        if status == 404:
+            yield Diagnosis("credentials", "pass", "S3 accepted them")
+            yield Diagnosis(
+                "bucket", "fail", f"{where} does not exist", self._bucket_hint(), blocking=True
+            )
+        elif status == 403 or code in BAD_CREDENTIALS_CODES:
+            yield Diagnosis(
+                "credentials",
+                "fail",
+                f"S3 refused access to {where} ({status} {code})",
+                f"{CREDENTIALS_HINT} They must also allow s3:ListBucket on the bucket: without "
+                "it S3 answers 403 instead of 404 for a file not sent yet.",
+                blocking=True,
+            )
+        elif status in {301, 400} and (region := _header(exc, "x-amz-bucket-region")):
+            yield Diagnosis(
+                "bucket",
+                "fail",
+                f"{where} is in the region {region}",
+                f"Set AWS_S3_REGION_NAME (or 'region_name') to '{region}'.",
+                blocking=True,
+            )
+        else:
+            yield Diagnosis(
+                "bucket",
+                "fail",
+                f"S3 answered {status} {code} for {where}",
+                "Check AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME and the bucket's settings.",
+                blocking=True,
+            )
+
+    def _diagnose_cors(self, origins: Sequence[str]) -> Iterator[Diagnosis]:
+        if not origins:
+            yield Diagnosis("CORS", "skip", "no origins to check", NO_ORIGINS_FIX)
+            return
+        try:
+            with _translate_errors(self):
+                rules = self._cors_rules()
+        except StorageError as error:
+            yield Diagnosis(
+                "CORS",
+                "skip",
+                f"could not read the CORS rules of {self.describe()}: {error}",
+                "Allow s3:GetBucketCORS to these credentials to check them here.",
+            )
+            return
+        for origin in origins:
+            if shortfall := cors_shortfall(rules, origin):
+                yield Diagnosis(
+                    f"CORS for {origin}",
+                    "fail",
+                    shortfall,
+                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}",
+                )
+            else:
+                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
+
+
+NO_ORIGINS_FIX = (
+    "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
+    "(or pass --origin)."
+)
+
+
+def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
+    """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
+    return {
+        "AllowedOrigins": list(origins),
+        "AllowedMethods": list(CORS_METHODS),
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": list(CORS_EXPOSED_HEADERS),
+        "MaxAgeSeconds": CORS_MAX_AGE,
+    }
+
+
+def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    admitting = [r for r in rules if origin_allowed(origin, r.get("AllowedOrigins", []))]
+    if not admitting:
+        return f"no CORS rule admits {origin}"
+    gaps = []
+    for rule in admitting:
+        methods = {m.upper() for m in rule.get("AllowedMethods", [])}
+        exposed = {h.lower() for h in rule.get("ExposeHeaders", [])}
+        missing = sorted(CORS_UPLOAD_METHODS - methods)
+        missing += [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
+        if not missing:
+            return ""
+        gaps.append(", ".join(missing))
+    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+
+
+def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
+    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
+    left alone; the others join this project's upload rule, or a new one."""
+    rules = [dict(rule) for rule in current]
+    missing = [o for o in origins if cors_shortfall(rules, o)]
+    if not missing:
+        return rules
+    ours = upload_cors_rule([])
+    for rule in rules:
+        if {k: v for k, v in rule.items() if k not in {"AllowedOrigins", "ID"}} == {
+            k: v for k, v in ours.items() if k != "AllowedOrigins"
+        }:
+            rule["AllowedOrigins"] = [*rule["AllowedOrigins"], *missing]
+            return rules
+    return [*rules, upload_cors_rule(missing)]
 
 
 def _checksum_fields(checksum: Checksum | None) -> dict[str, str]:
@@ -338,17 +538,58 @@ def _full_object_checksum(head: dict[str, Any], name: str) -> str | None:
     return value
 
 
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> int:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+
+
+def _header(exc: ClientError, name: str) -> str | None:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(name)
+
+
+def _log_failure(error: StorageError, operation: str) -> None:
+    """One line per storage failure: backend, key and what S3 said; never a URL's query."""
+    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
+    if isinstance(error, BucketNotFound | BackendConfigurationError):
+        level = logging.ERROR
+    logger.log(
+        level,
+        "S3 %s failed on backend %s, key %s: %s",
+        operation or "request",
+        error.backend,
+        error.key or "-",
+        redact(error),
+    )
+
+
 @contextlib.contextmanager
-def _translate_errors(key: str) -> Iterator[None]:
+def _translate_errors(backend: S3Backend, key: str = "") -> Iterator[None]:
+    """SDK errors become the library's, carrying the backend and key, and are logged once."""
+    context = {"backend": backend.name, "key": key}
+    operation = ""
     try:
-        yield
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in NOT_FOUND_CODES or code in GONE_UPLOAD_CODES:
-            raise ObjectNotFound(key) from exc
-        if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "RequestTimeout"}:
-            raise StorageUnavailable(f"S3 answered {status} {code}") from exc
-        raise StorageError(f"S3 refused the request: {code}") from exc
-    except UNREACHABLE_ERRORS as exc:
-        raise StorageUnavailable(f"S3 could not be reached: {exc}") from exc
+        try:
+            yield
+        except ClientError as exc:
+            code, status, operation = _code(exc), _status(exc), exc.operation_name
+            if code in NO_BUCKET_CODES:
+                raise backend._bucket_not_found(key) from exc
+            if code in NOT_FOUND_CODES or code in GONE_UPLOAD_CODES:
+                raise ObjectNotFound(key, **context) from exc
+            if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "RequestTimeout"}:
+                raise StorageUnavailable(f"S3 answered {status} {code}", **context) from exc
+            raise StorageError(f"S3 refused the request: {code}", **context) from exc
+        except UNREACHABLE_ERRORS as exc:
+            raise StorageUnavailable(f"S3 could not be reached: {exc}", **context) from exc
+        except MISSING_CREDENTIALS as exc:
+            raise BackendConfigurationError(
+                f"{backend.describe()}: {exc}", hint=CREDENTIALS_HINT, **context
+            ) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 request failed: {exc}", **context) from exc
+    except StorageError as error:
+        _log_failure(error, operation)
+        raise
