@@ -62,6 +62,9 @@
  * @property {string} [contentType] Defaults to file.type; when both are empty the server guesses
  *   from the file name.
  * @property {(progress: Progress) => void} [onProgress]
+ * @property {(created: UploadData) => void} [onCreated] Called with Django's create reply (its
+ *   `id`) before any byte goes to storage, so a page can delete a cancelled upload; not called
+ *   when a remembered multipart upload resumes (pendingUpload() gives its id).
  * @property {AbortSignal} [signal] Aborting rejects with the signal's reason (an AbortError).
  * @property {number} [retries] Storage retries on network errors and 5xx; 3 by default.
  *   For a multipart upload, each part has its own retries.
@@ -837,6 +840,7 @@ export async function uploadFile(file, options) {
     const { data: created } = await requestJson(endpoint, {
       ...fetchOptions, method: "POST", json: request, csrfToken, signal, phase: "create",
     });
+    options.onCreated?.(created);
     if (created.multipart) return await runMultipart(file, resumeEntry(created, base, file.size), [], context);
 
     const instruction = instructionOf(created);
