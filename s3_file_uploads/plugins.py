@@ -11,7 +11,10 @@ from . import hookspecs
 from .conf import app_setting
 
 ENTRY_POINT_GROUP = "s3_file_uploads"
-BUILTIN_PLUGINS: tuple[str, ...] = ("s3_file_uploads.local.plugin",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "s3_file_uploads.local.plugin",
+    "s3_file_uploads.memory.plugin",
+)
 
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None

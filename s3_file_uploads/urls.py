@@ -45,4 +45,5 @@ urlpatterns = [
         "<s3fu_id:file_id>/abort/", views.UploadedFileAbortView.as_view(), name="upload-file-abort"
     ),
     path("local/", include("s3_file_uploads.local.urls")),
+    path("memory/", include("s3_file_uploads.memory.urls")),
 ]
