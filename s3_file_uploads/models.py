@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from .contract import ACLS, PRIVATE
 from .disposition import content_disposition
+
+if TYPE_CHECKING:
+    from .asset_handler import AssetHandler
 
 
 class UploadState(models.TextChoices):
@@ -140,6 +143,105 @@ class UploadedFile(models.Model):
             self.file_upload_state = UploadState.AWAIT_COMPLETE
         return moved
 
+    # 0.1.0's Python surface, on the backend contract --------------------------------------------
+
+    @property
+    def asset_handler(self) -> AssetHandler:
+        """0.1.0's handler for this row's object: signs for its key, backend, type and limit."""
+        from .asset_handler import AssetHandler
+
+        return AssetHandler(
+            self.get_file_key(),
+            self.backend or None,
+            content_type=self.content_type,
+            max_size=self.size_limit,
+        )
+
+    def get_upload_form(
+        self, acl_type: str | None = None, expiry: int | None = None
+    ) -> dict[str, Any]:
+        """Sign a new upload of this row's object and leave the row awaiting complete (0.1.0).
+
+        For a new row, or one reopened by :meth:`permit_reupload`. The key never changes; the
+        backend, content type, size limit and ACL stay the row's, and those it lacks come from
+        the settings and are recorded. The size and checksum declared for an earlier file are
+        dropped, and an unfinished multipart upload is aborted: the new instruction sends a whole
+        file in one request. Returns 0.1.0's ``url`` and ``fields`` plus the instruction's
+        ``method``, ``headers`` and ``expires_at``. Raises :class:`UploadNotOpen` for a completed
+        or failed row.
+        """
+        import contextlib
+        import mimetypes
+
+        from .conf import app_setting, default_backend_name, max_upload_size
+        from .errors import AclNotSupported, StorageError
+        from .registry import get_backend
+
+        if self.file_upload_state not in OPEN_STATES:
+            raise UploadNotOpen(self)
+        acl = acl_type or self.acl or PRIVATE
+        if acl not in app_setting("ALLOWED_ACLS"):
+            raise AclNotSupported(
+                f"The '{acl}' ACL is not in S3_FILE_UPLOADS['ALLOWED_ACLS'] "
+                f"({', '.join(app_setting('ALLOWED_ACLS'))})."
+            )
+        guessed, _ = mimetypes.guess_type(self.filename or "", strict=False)
+        changes: dict[str, Any] = {
+            "backend": self.backend or default_backend_name(),
+            "acl": acl,
+            "content_type": self.content_type or guessed or "application/octet-stream",
+            "size_limit": self.size_limit or max_upload_size(),
+            "declared_size": None,
+            "checksum_algorithm": "",
+            "checksum": "",
+            "multipart_upload_id": "",
+            "part_size": None,
+        }
+        storage = get_backend(changes["backend"])
+        instruction = storage.presign_upload(
+            key=self.get_file_key(),
+            max_size=changes["size_limit"],
+            content_type=changes["content_type"],
+            acl=acl,
+            expires_in=expiry or app_setting("UPLOAD_EXPIRY"),
+        )
+        if self.is_multipart and storage.capabilities.multipart:
+            with contextlib.suppress(StorageError):
+                storage.abort_multipart(key=self.get_file_key(), upload_id=self.multipart_upload_id)
+        if self._state.adding:
+            for field, value in changes.items():
+                setattr(self, field, value)
+            self.file_upload_state = UploadState.AWAIT_COMPLETE
+            self.save()
+        else:
+            if not UploadedFile.objects.transition(
+                self.pk, OPEN_STATES, UploadState.AWAIT_COMPLETE, **changes
+            ):
+                self.refresh_from_db()
+                raise UploadNotOpen(self)
+            for field, value in changes.items():
+                setattr(self, field, value)
+            self.file_upload_state = UploadState.AWAIT_COMPLETE
+        return instruction.as_dict()
+
+    def completed_upload(self) -> None:
+        """0.1.0's "mark it complete", now the API's complete step: storage is asked what arrived
+        and the row is held to what was signed.
+
+        Raises :class:`~s3_file_uploads.completion.NotUploadedYet` when nothing has arrived (the
+        row is unchanged) and :class:`~s3_file_uploads.errors.UploadRefused` with the reason when
+        the file broke a rule (the row is then ``FAILED`` and the object deleted). Completing a
+        completed row again does nothing.
+        """
+        from .completion import complete_upload
+        from .errors import UploadRefused
+
+        outcome = complete_upload(self)
+        if outcome.upload.file_upload_state != UploadState.COMPLETED:
+            raise UploadRefused(
+                outcome.reason or f"The upload is {outcome.upload.file_upload_state.lower()}."
+            )
+
     def _signed_url(self, *, inline: bool) -> str:
         from .conf import app_setting
 
@@ -151,3 +253,13 @@ class UploadedFile(models.Model):
             content_type=self.content_type or None,
             expires_in=app_setting("DOWNLOAD_EXPIRY"),
         )
+
+class UploadNotOpen(Exception):
+    """A new upload form was asked for a completed or failed upload: reopen it first."""
+
+    def __init__(self, upload: UploadedFile) -> None:
+        super().__init__(
+            f"Upload {upload.pk} is {upload.file_upload_state.lower()}; call permit_reupload() "
+            "before signing a new upload form for it."
+        )
+        self.upload = upload

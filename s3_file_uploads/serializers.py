@@ -161,3 +161,57 @@ class PartNumbersSerializer(serializers.Serializer):
                 f"This upload has {count} parts; there is no part {beyond[0]}."
             )
         return sorted(set(value))
+
+# 0.1.0's serializers, kept for projects that nest, extend or validate with them ----------------
+
+
+class AbsoluteURLField(serializers.URLField):
+    """A read-only URL, made absolute with the request in the context when there is one."""
+
+    def to_representation(self, value: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(value) if request is not None and value else value
+
+
+class UploadedFileSerializer(serializers.ModelSerializer):
+    """0.1.0's representation of an upload, for a project's own serializers and views.
+
+    ``file`` is a short-lived signed download URL, as in 0.1.0 (the API's own replies give the
+    fetch endpoint instead, and build them by hand for speed). Writing takes ``filename`` and
+    ``user``; with a request in the context, ``user`` may only be the requesting user.
+    """
+
+    file = AbsoluteURLField(source="get_download_url", read_only=True)
+
+    class Meta:
+        model = UploadedFile
+        fields = [
+            "id",
+            "created",
+            "modified",
+            "file_key",
+            "file",
+            "filename",
+            "file_path",
+            "user",
+        ]
+        read_only_fields = ["id", "created", "modified", "file_key", "file_path"]
+
+    def validate_filename(self, value: str) -> str:
+        return clean_display_name(value)
+
+    def validate_user(self, value: Any) -> Any:
+        request = self.context.get("request")
+        if request is None or value is None:
+            return value
+        if value.pk != getattr(request.user, "pk", None):
+            raise serializers.ValidationError("An upload can only be made for yourself.")
+        return value
+
+
+class AccessControlListSerializer(serializers.Serializer):
+    """0.1.0's ACL choice, now held to ``S3_FILE_UPLOADS['ALLOWED_ACLS']``."""
+
+    acl = serializers.ChoiceField(choices=ACLS, default=PRIVATE)
+
+    validate_acl = UploadRequestSerializer.validate_acl

@@ -62,9 +62,7 @@ def test_memory_is_registered_through_the_plugin_hook_like_the_local_backend():
     assert "s3_file_uploads.memory.plugin" in dict(get_plugin_manager().list_name_plugin())
 
 
-def test_a_project_test_creates_uploads_completes_and_fetches_with_the_test_client(
-    memory, client
-):
+def test_a_project_test_creates_uploads_completes_and_fetches_with_the_test_client(memory, client):
     created = create(client)
     assert created["upload"]["method"] == "PUT"
 
