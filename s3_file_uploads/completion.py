@@ -6,7 +6,7 @@ an unreachable storage leaves the row as it was and two completes at once make o
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -17,7 +17,10 @@ from .errors import ObjectNotFound, StorageError, UploadRefused
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import assemble
 from .plugins import hook
+from .redaction import redact
 from .signals import upload_completed
+
+logger = logging.getLogger(__name__)
 
 
 class NotUploadedYet(Exception):
@@ -106,8 +109,21 @@ def _refuse(upload: UploadedFile, reason: str) -> Outcome:
     changes = {"failure_reason": reason[:500], "modified": timezone.now()}
     if not UploadedFile.objects.transition(upload.pk, OPEN_STATES, UploadState.FAILED, **changes):
         return _settled_elsewhere(upload)
-    with contextlib.suppress(StorageError):
-        upload.storage.delete(upload.get_file_key())
+    key = upload.get_file_key()
+    logger.info(
+        "Refused upload %s (backend %s, key %s): %s", upload.pk, upload.backend, key, reason
+    )
+    try:
+        upload.storage.delete(key)
+    except StorageError as error:
+        logger.warning(
+            "Could not delete the refused object of upload %s (backend %s, key %s), left for "
+            "cleanup_uploads: %s",
+            upload.pk,
+            upload.backend,
+            key,
+            redact(error),
+        )
     for field, value in changes.items():
         setattr(upload, field, value)
     upload.file_upload_state = UploadState.FAILED

@@ -6,6 +6,7 @@ An instance holds its SDK client, so building one per request would pay client c
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from .conf import BackendConfig, backend_configs, default_backend_name
 from .contract import StorageBackend
 from .errors import BackendConfigurationError
 from .plugins import get_plugin_manager, reset_plugin_manager
+
+logger = logging.getLogger(__name__)
 
 #: The distribution of each backend this project publishes, for the hint of a missing one. They
 #: are released with the core at one version, so the hint pins that version: an unpinned extra
@@ -70,16 +73,23 @@ def build_backend(config: BackendConfig) -> StorageBackend:
             f"No storage backend named '{config.backend}' is installed "
             f"(configuration '{config.name}'). Installed: {', '.join(sorted(classes)) or 'none'}.",
             hint=_install_hint(config.backend),
+            backend=config.name,
         )
     options = {**cls.settings_defaults(settings), **config.options}
     try:
-        return cls(name=config.name, **options)
+        backend = cls(name=config.name, **options)
     except TypeError as exc:
         raise BackendConfigurationError(
             f"Backend configuration '{config.name}' has options the '{config.backend}' "
             f"backend does not take: {exc}",
             hint=f"Check S3_FILE_UPLOADS['BACKENDS']['{config.name}']['OPTIONS'].",
+            backend=config.name,
         ) from exc
+    except BackendConfigurationError as error:
+        error.backend = error.backend or config.name
+        raise
+    logger.info("Built storage backend %s: %s", config.name, backend.describe())
+    return backend
 
 
 def reset_backends() -> None:
@@ -96,6 +106,7 @@ def _config(name: str) -> BackendConfig:
         raise BackendConfigurationError(
             f"No backend configuration named '{name}'. Configured: {', '.join(sorted(configs))}.",
             hint="Add it to S3_FILE_UPLOADS['BACKENDS'].",
+            backend=name,
         ) from None
 
 

@@ -20,7 +20,7 @@ from . import schema
 from .completion import NotUploadedYet, complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
 from .contract import Checksum
-from .errors import AclNotSupported, StorageError, StorageUnavailable, UploadRefused
+from .errors import AclNotSupported, UploadRefused
 from .keys import generate_key
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import (
@@ -41,9 +41,8 @@ from .serializers import (
     upload_data,
 )
 from .signals import upload_deleted
+from .storage_replies import storage_error_reply
 from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
-
-RETRY_AFTER_SECONDS = 5
 
 
 class ChecksumRefused(UploadRefused):
@@ -80,18 +79,8 @@ class UploadView(generics.GenericAPIView):
             raise NotFound("No upload of yours has this id.") from None
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, StorageUnavailable):
-            return Response(
-                {"detail": "Storage could not be reached; nothing was changed. Try again shortly."},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        if isinstance(exc, StorageError) and not isinstance(exc, AclNotSupported):
-            return Response(
-                {"detail": f"Storage refused the request: {exc}"},
-                status=status.HTTP_502_BAD_GATEWAY,
-            )
-        return super().handle_exception(exc)
+        reply = storage_error_reply(exc, upload_id=self.kwargs.get("file_id"))
+        return reply if reply is not None else super().handle_exception(exc)
 
 
 class UploadedFileCreateView(UploadView):

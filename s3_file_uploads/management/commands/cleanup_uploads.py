@@ -7,6 +7,7 @@ it twice does nothing more the second time.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from datetime import timedelta
@@ -17,9 +18,12 @@ from django.utils import timezone
 
 from s3_file_uploads.errors import StorageError
 from s3_file_uploads.models import OPEN_STATES, UploadedFile, UploadState
+from s3_file_uploads.redaction import redact
 
 ABANDONED = "Abandoned: not completed in time; removed by cleanup_uploads."
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+logger = logging.getLogger(__name__)
 
 
 def parse_age(text: str) -> timedelta:
@@ -63,15 +67,29 @@ class Command(BaseCommand):
         if upload.file_upload_state != UploadState.FAILED and not UploadedFile.objects.transition(
             upload.pk, OPEN_STATES, UploadState.FAILED, failure_reason=ABANDONED
         ):
+            logger.info("cleanup_uploads kept upload %s: it completed meanwhile", upload.pk)
             return "kept"
         storage, key = upload.storage, upload.get_file_key()
         try:
             if upload.is_multipart:
                 storage.abort_multipart(key=key, upload_id=upload.multipart_upload_id)
             storage.delete(key)
-        except StorageError:
+        except StorageError as error:
+            logger.warning(
+                "cleanup_uploads left upload %s (backend %s, key %s) for a later run: %s",
+                upload.pk,
+                upload.backend,
+                upload.get_file_key(),
+                redact(error),
+            )
             return "unreachable"
         UploadedFile.objects.filter(pk=upload.pk, file_upload_state=UploadState.FAILED).delete()
+        logger.info(
+            "cleanup_uploads removed upload %s (backend %s, key %s)",
+            upload.pk,
+            upload.backend,
+            upload.get_file_key(),
+        )
         return "removed"
 
     def _progress(self, done: int, total: int) -> None:
