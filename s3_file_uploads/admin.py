@@ -1,4 +1,4 @@
-"""Uploads in the Django admin: who, where, what state; delete also removes the stored object."""
+"""Uploads in the Django admin: who, where, what state; delete also clears what storage holds."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from .deletion import delete_upload
 from .errors import StorageError
 from .models import UploadedFile, UploadState
 
@@ -53,11 +54,10 @@ class UploadedFileAdmin(admin.ModelAdmin):
         deleted, failed = 0, 0
         for upload in queryset:
             try:
-                upload.storage.delete(upload.get_file_key())
+                delete_upload(upload)
             except StorageError:
                 failed += 1
                 continue
-            upload.delete()
             deleted += 1
         self.message_user(request, f"Deleted {deleted} uploads and their objects.")
         if failed:
@@ -68,5 +68,4 @@ class UploadedFileAdmin(admin.ModelAdmin):
             )
 
     def delete_model(self, request: HttpRequest, obj: UploadedFile) -> None:
-        obj.storage.delete(obj.get_file_key())
-        super().delete_model(request, obj)
+        delete_upload(obj)

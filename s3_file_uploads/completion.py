@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from .conf import content_type_allowed
 from .contract import ObjectInfo
+from .deletion import discard_quietly
 from .errors import ObjectNotFound, StorageError, UploadRefused
+from .media_types import essence
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import assemble
 from .plugins import hook
@@ -27,6 +29,10 @@ class NotUploadedYet(Exception):
     """Storage holds nothing under the key: the client has not sent the file (yet)."""
 
 
+class UploadGone(Exception):
+    """The row was deleted while this complete ran; what it stored has been removed."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     upload: UploadedFile
@@ -37,8 +43,8 @@ class Outcome:
 def complete_upload(upload: UploadedFile) -> Outcome:
     """Complete an open upload or say how it ended.
 
-    May raise StorageUnavailable, NotUploadedYet, or PartsMissing (a multipart upload is then
-    left open, to be resumed).
+    May raise StorageUnavailable, NotUploadedYet, PartsMissing (a multipart upload is then
+    left open, to be resumed), or UploadGone (the row was deleted meanwhile).
     """
     if upload.file_upload_state not in OPEN_STATES:
         return Outcome(upload, upload.failure_reason)
@@ -96,7 +102,7 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
             )
     if not content_type_allowed(info.content_type or ""):
         raise UploadRefused(f"Files of type '{info.content_type}' are not accepted here.")
-    if upload.content_type and _media_type(info.content_type) != _media_type(upload.content_type):
+    if upload.content_type and essence(info.content_type) != essence(upload.content_type):
         raise UploadRefused(
             f"The file was stored as '{info.content_type}', but '{upload.content_type}' was "
             "declared; send the Content-Type the upload instruction gives."
@@ -131,10 +137,16 @@ def _refuse(upload: UploadedFile, reason: str) -> Outcome:
 
 
 def _settled_elsewhere(upload: UploadedFile) -> Outcome:
-    """Another request moved the row first: report what it decided."""
-    upload.refresh_from_db()
+    """Another request moved the row first: report what it decided.
+
+    When it failed or deleted the upload, what this complete may have assembled meanwhile is
+    removed here, since the request that settled the row may have cleared storage before it.
+    """
+    try:
+        upload.refresh_from_db()
+    except UploadedFile.DoesNotExist:
+        discard_quietly(upload)
+        raise UploadGone from None
+    if upload.file_upload_state == UploadState.FAILED:
+        discard_quietly(upload)
     return Outcome(upload, upload.failure_reason)
-
-
-def _media_type(value: str | None) -> str:
-    return (value or "").split(";", 1)[0].strip().lower()

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .media_types import INLINE_SAFE_TYPES
+
 DEFAULT_BACKEND = "s3"
 DEFAULTS: dict[str, Any] = {
     "BACKENDS": {},
@@ -27,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD_EXPIRY": 300,
     "ALLOWED_ACLS": ["private"],
     "ALLOWED_CONTENT_TYPES": ["*/*"],
+    "INLINE_CONTENT_TYPES": sorted(INLINE_SAFE_TYPES),
     "ALLOW_ANONYMOUS": False,
     "KEY_PREFIX": "uploads/",
     "PERMISSION_CLASSES": ["s3_file_uploads.permissions.UploadPermission"],

@@ -2,40 +2,37 @@
 
 The plain ``filename`` is an ASCII fallback with nothing that could end the quoted string or
 the header; ``filename*`` carries the real name percent-encoded, so no input breaks the header.
+Inline is an allow-list (:data:`~s3_file_uploads.media_types.INLINE_SAFE_TYPES` by default).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from urllib.parse import quote
 
-#: Types a browser would render as a page or run script in: always served as attachments.
-ALWAYS_ATTACHMENT = frozenset(
-    {
-        "text/html",
-        "application/xhtml+xml",
-        "image/svg+xml",
-        "text/xml",
-        "application/xml",
-        "text/javascript",
-        "application/javascript",
-    }
-)
+from .media_types import INLINE_SAFE_TYPES, renders_safely_inline
 
 
-def content_disposition(filename: str, *, inline: bool = False, content_type: str = "") -> str:
-    """The header value for ``filename``; ``inline`` is refused for types that could run script."""
-    kind = "inline" if inline and not is_active_content(content_type) else "attachment"
+def content_disposition(
+    filename: str,
+    *,
+    inline: bool = False,
+    content_type: str = "",
+    inline_types: Iterable[str] = INLINE_SAFE_TYPES,
+) -> str:
+    """The header value for ``filename``; ``inline`` holds only for a type on ``inline_types``.
+
+    Every other type, including a missing one, is served as an attachment, whatever was asked.
+    """
+    kind = (
+        "inline" if inline and renders_safely_inline(content_type, inline_types) else "attachment"
+    )
     if not filename:
         return kind
     fallback = ascii_fallback(filename)
     encoded = quote(filename, safe="")
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
-
-
-def is_active_content(content_type: str) -> bool:
-    main = (content_type or "").split(";", 1)[0].strip().lower()
-    return main in ALWAYS_ATTACHMENT or main.endswith(("+xml", "/xml"))
 
 
 def ascii_fallback(filename: str) -> str:

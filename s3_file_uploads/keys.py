@@ -11,7 +11,18 @@ import secrets
 import unicodedata
 
 MAX_NAME_LENGTH = 100
+#: The name segment's cap in UTF-8 bytes. The tightest limit of any backend is a file system's
+#: 255 bytes per path segment (the local backend adds ``.json`` for its sidecar); the clouds
+#: cap whole keys at 1024 bytes (S3, GCS) or characters (Azure), which ``KEY_PREFIX``'s system
+#: check keeps room for.
+MAX_NAME_BYTES = 200
+#: Longest ``KEY_PREFIX`` in UTF-8 bytes: with the random part and the name, a key stays within
+#: every cloud's 1024.
+MAX_PREFIX_BYTES = 512
 FALLBACK_NAME = "file"
+#: Unicode categories dropped from names: controls, format characters (bidi overrides, zero
+#: widths), surrogates, and line and paragraph separators (U+2028, U+2029), which end a line.
+LINE_BREAKING_OR_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _RUNS = re.compile(r"[_ ]{2,}")
 
@@ -27,15 +38,27 @@ def safe_name(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
     name = _RUNS.sub("_", _UNSAFE.sub("_", name)).strip(" ._")
-    if len(name) > MAX_NAME_LENGTH:
+    if len(name) > MAX_NAME_LENGTH or len(name.encode()) > MAX_NAME_BYTES:
         stem, dot, ext = name.rpartition(".")
-        ext = ext[:16] if dot and stem else ""
-        name = name[: MAX_NAME_LENGTH - len(ext) - 1].rstrip(" ._") + (f".{ext}" if ext else "")
+        ext = f".{_cut(ext, 16, 16)}" if dot and stem else ""
+        stem = stem if dot and stem else name
+        room = MAX_NAME_LENGTH - len(ext), MAX_NAME_BYTES - len(ext.encode())
+        name = _cut(stem, *room).rstrip(" ._") + ext
     return name or FALLBACK_NAME
 
 
+def _cut(text: str, max_characters: int, max_bytes: int) -> str:
+    """The longest start of ``text`` within both caps, never splitting a character."""
+    text = text[:max_characters]
+    while len(text.encode()) > max_bytes:
+        text = text[: -max(1, (len(text.encode()) - max_bytes) // 4)]
+    return text
+
+
 def clean_display_name(name: str, max_length: int = 255) -> str:
-    """The filename shown to people: any text, minus control and bidi-override characters."""
+    """The filename shown to people: any text, minus controls, bidi overrides and line breaks."""
     name = unicodedata.normalize("NFC", name or "")
-    cleaned = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
+    cleaned = "".join(
+        ch for ch in name if unicodedata.category(ch) not in LINE_BREAKING_OR_INVISIBLE
+    )
     return cleaned.strip()[:max_length]

@@ -30,10 +30,25 @@ OPEN_STATES = (UploadState.NEW, UploadState.AWAIT_COMPLETE)
 
 class UploadedFileQuerySet(models.QuerySet):
     def owned_by(self, user: Any) -> UploadedFileQuerySet:
-        """Rows of ``user``; anonymous requests see only anonymous rows (their id is the secret)."""
+        """Rows ``user`` may act on, looked up by id.
+
+        An anonymous request reaches anonymous rows only, and only by their id (122 random
+        bits, the one secret an anonymous uploader holds); rows whose user was deleted belong to
+        nobody and are reachable by no one (``cleanup_uploads`` reclaims them).
+        """
         if user is None or not user.is_authenticated:
-            return self.filter(user__isnull=True)
+            return self.filter(user__isnull=True, anonymous=True)
         return self.filter(user=user)
+
+    def listable_by(self, user: Any) -> UploadedFileQuerySet:
+        """Rows ``user`` may list: an anonymous request lists none, since listing needs no id."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def orphaned(self) -> UploadedFileQuerySet:
+        """Rows whose user account was deleted: nobody may reach them any more."""
+        return self.filter(user__isnull=True, anonymous=False)
 
     def transition(self, pk: Any, sources: tuple[str, ...], target: str, **changes: Any) -> bool:
         """Move one row from any of ``sources`` to ``target`` in one conditional UPDATE.
@@ -69,9 +84,18 @@ class UploadedFile(models.Model):
         related_name="uploaded_files",
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
     )
+    #: Made without a user while ``ALLOW_ANONYMOUS`` was on. A row with no user that is not
+    #: anonymous is an orphan: its user was deleted.
+    anonymous = models.BooleanField(default=False, editable=False)
 
-    backend = models.CharField(max_length=64, help_text="Backend configuration holding the object.")
+    backend = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Backend configuration holding the object; empty means the default one.",
+    )
     acl = models.CharField(max_length=32, choices=[(a, a) for a in ACLS], default=PRIVATE)
     content_type = models.CharField(max_length=255, blank=True)
     declared_size = models.BigIntegerField(null=True, blank=True)
@@ -92,6 +116,12 @@ class UploadedFile(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["file_upload_state", "created"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(anonymous=False) | models.Q(user__isnull=True),
+                name="s3fu_anonymous_rows_have_no_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.filename or str(self.id)
@@ -248,11 +278,15 @@ class UploadedFile(models.Model):
         return self.storage.presign_download(
             key=self.get_file_key(),
             content_disposition=content_disposition(
-                self.filename, inline=inline, content_type=self.content_type
+                self.filename,
+                inline=inline,
+                content_type=self.content_type,
+                inline_types=app_setting("INLINE_CONTENT_TYPES"),
             ),
             content_type=self.content_type or None,
             expires_in=app_setting("DOWNLOAD_EXPIRY"),
         )
+
 
 class UploadNotOpen(Exception):
     """A new upload form was asked for a completed or failed upload: reopen it first."""

@@ -349,7 +349,10 @@ if extend_schema:
             "was reached."
         )
     }
-    UNSUPPORTED_BODY = {415: _detail("The body is not JSON, form-encoded or multipart.")}
+    UNSUPPORTED_BODY = {
+        413: _detail("The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE; nothing was read."),
+        415: _detail("The body is not JSON, form-encoded or multipart."),
+    }
     NOT_MULTIPART = _detail(
         "This upload is not a multipart upload, or it is no longer open (completed or failed)."
     )
@@ -404,8 +407,9 @@ if extend_schema:
     fetch_upload = _operation(
         operation_id="fetch_upload",
         summary="Download a completed upload",
-        description="Redirects to a short-lived signed URL. HTML, SVG and XML are always served "
-        "as attachments.",
+        description="Redirects to a short-lived signed URL. Only types on the inline allow-list "
+        "(`INLINE_CONTENT_TYPES`: raster images, PDF, plain text, audio, video) are served "
+        "inline; every other type is an attachment, whatever `disposition` asks.",
         parameters=[
             FILE_ID,
             OpenApiParameter(
@@ -443,7 +447,7 @@ if extend_schema:
     )
     delete_upload = _operation(
         operation_id="delete_upload",
-        summary="Delete the stored object, then the upload",
+        summary="Delete the stored object, any unfinished multipart upload, then the upload",
         parameters=[FILE_ID],
         responses={204: NO_BODY, **NOT_FOUND, **REFUSALS},
     )
@@ -499,7 +503,13 @@ if extend_schema:
         summary="Discard a multipart upload's parts; the upload becomes FAILED",
         parameters=[FILE_ID],
         request=None,
-        responses={204: NO_BODY, 400: NOT_MULTIPART, **NOT_FOUND, **REFUSALS},
+        responses={
+            204: NO_BODY,
+            400: NOT_MULTIPART,
+            **NOT_FOUND,
+            409: _detail("Another request completed the upload first; delete it instead."),
+            **REFUSALS,
+        },
     )
 else:
     create_upload = list_uploads = fetch_upload = delete_upload = _unchanged

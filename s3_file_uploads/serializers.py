@@ -15,6 +15,7 @@ from rest_framework.fields import DateTimeField
 from .conf import app_setting, content_type_allowed, max_upload_size
 from .contract import ACLS, PRIVATE, Checksum
 from .keys import clean_display_name
+from .media_types import names_a_real_type
 from .models import UploadedFile
 
 #: ``type/subtype`` with optional parameters, as RFC 9110 spells a media type.
@@ -73,6 +74,12 @@ class UploadRequestSerializer(serializers.Serializer):
         if value and not MEDIA_TYPE.match(value):
             raise serializers.ValidationError(
                 f"'{value}' is not a media type; send one like 'image/png' or leave it out."
+            )
+        if value and not names_a_real_type(value):
+            raise serializers.ValidationError(
+                f"'{value}' does not say what the file is, so a browser would guess; send the "
+                "file's real type (like 'image/png'), 'application/octet-stream' for any "
+                "binary, or leave it out to have it guessed from the name."
             )
         return value
 
@@ -161,6 +168,7 @@ class PartNumbersSerializer(serializers.Serializer):
                 f"This upload has {count} parts; there is no part {beyond[0]}."
             )
         return sorted(set(value))
+
 
 # 0.1.0's serializers, kept for projects that nest, extend or validate with them ----------------
 

@@ -13,13 +13,15 @@ from uuid import UUID
 from django.http import HttpResponseRedirect
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import schema
-from .completion import NotUploadedYet, complete_upload
+from .completion import NotUploadedYet, UploadGone, complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
 from .contract import Checksum
+from .deletion import NotOpen, abort_upload, delete_upload
 from .errors import AclNotSupported, UploadRefused
 from .keys import generate_key
 from .models import OPEN_STATES, UploadedFile, UploadState
@@ -31,16 +33,17 @@ from .multipart import (
     stored_parts,
     wants_multipart,
 )
+from .parsers import LimitedJSONParser, refuse_oversized_body
 from .permissions import permission_classes
 from .plugins import hook
 from .registry import get_backend
+from .renderers import browsable_api, usable_renderers
 from .serializers import (
     PartNumbersSerializer,
     UploadRequestSerializer,
     requested_checksum,
     upload_data,
 )
-from .signals import upload_deleted
 from .storage_replies import storage_error_reply
 from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
 
@@ -58,6 +61,24 @@ class UploadView(generics.GenericAPIView):
 
     #: The endpoint each HTTP method is, for ``PERMISSION_CLASSES`` given per endpoint.
     endpoints: dict[str, str] = {}
+
+    def get_renderers(self) -> list[Any]:
+        return usable_renderers(super().get_renderers())
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """Without the browsable API, JSON even for a client that asked for HTML only."""
+        return super().perform_content_negotiation(request, force or not browsable_api())
+
+    def get_parsers(self) -> list[Any]:
+        """The configured parsers, with DRF's JSON parser swapped for one that cannot 500."""
+        return [
+            LimitedJSONParser() if type(parser) is JSONParser else parser
+            for parser in super().get_parsers()
+        ]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        refuse_oversized_body(request)
+        super().initial(request, *args, **kwargs)
 
     def get_permissions(self) -> list[Any]:
         endpoint = self.endpoints.get(self.request.method, "")
@@ -96,7 +117,7 @@ class UploadedFileCreateView(UploadView):
 
     @schema.list_uploads
     def get(self, request: Request) -> Response:
-        rows = self.get_queryset()
+        rows = UploadedFile.objects.listable_by(request.user)
         if state := request.query_params.get("state"):
             # Only known states reach the database: PostgreSQL refuses text with NUL (a 500).
             known = state.upper() in UploadState.values
@@ -119,6 +140,7 @@ class UploadedFileCreateView(UploadView):
             filename=wanted["filename"],
             file_upload_state=UploadState.AWAIT_COMPLETE,
             user=request.user if request.user.is_authenticated else None,
+            anonymous=not request.user.is_authenticated,
             backend=backend_name,
             acl=wanted["acl"],
             content_type=wanted["content_type"],
@@ -187,9 +209,12 @@ class UploadedFileCreateView(UploadView):
         data = upload_data(row, request)
         base = data["file_path"]  # row.file_path, already reversed by upload_data
         data["complete_url"] = request.build_absolute_uri(f"{base}complete/")
-        data["upload"] = instruction and instruction.as_dict()
+        data["upload"] = instruction and {
+            **instruction.as_dict(),
+            "url": request.build_absolute_uri(instruction.url),
+        }
         data["upload_form"] = (
-            {"url": instruction.url, "fields": dict(instruction.fields)}
+            {"url": data["upload"]["url"], "fields": dict(instruction.fields)}
             if instruction and instruction.method == "POST"
             else None
         )
@@ -223,6 +248,10 @@ class UploadedFileUploadCompleteView(UploadView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
+        except UploadGone:
+            raise NotFound(
+                "This upload was deleted while it was being completed; nothing is stored."
+            ) from None
         except NotUploadedYet:
             return Response(
                 {
@@ -262,17 +291,13 @@ class UploadedFileFetchView(UploadView):
                 status=status.HTTP_409_CONFLICT,
             )
         url = upload.get_view_url() if disposition == "inline" else upload.get_download_url()
-        response = HttpResponseRedirect(url)
+        response = HttpResponseRedirect(request.build_absolute_uri(url))
         response["Cache-Control"] = "private, no-store"
         return response
 
     @schema.delete_upload
     def delete(self, request: Request, file_id: UUID) -> Response:
-        upload = self.get_upload(file_id)
-        upload.storage.delete(upload.get_file_key())
-        upload.delete()
-        hook().s3_file_uploads_upload_deleted(upload=upload)
-        upload_deleted.send(sender=UploadedFile, upload=upload)
+        delete_upload(self.get_upload(file_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -304,7 +329,14 @@ class UploadedFilePartsView(MultipartView):
         )
         numbers.is_valid(raise_exception=True)
         parts = sign_parts(upload, numbers.validated_data["part_numbers"])
-        return Response({"parts": [part.as_dict() for part in parts]})
+        return Response(
+            {
+                "parts": [
+                    {**part.as_dict(), "url": request.build_absolute_uri(part.url)}
+                    for part in parts
+                ]
+            }
+        )
 
     @schema.list_parts
     def get(self, request: Request, file_id: UUID) -> Response:
@@ -329,10 +361,15 @@ class UploadedFileAbortView(MultipartView):
     @schema.abort_upload
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_open_multipart(file_id)
-        upload.storage.abort_multipart(
-            key=upload.get_file_key(), upload_id=upload.multipart_upload_id
-        )
-        UploadedFile.objects.transition(
-            upload.pk, OPEN_STATES, UploadState.FAILED, failure_reason="Aborted by the client."
-        )
+        try:
+            abort_upload(upload)
+        except NotOpen as settled:
+            return Response(
+                {
+                    "detail": "This upload completed before it could be aborted; delete it "
+                    "instead if you no longer want it.",
+                    "status": settled.args[0],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)

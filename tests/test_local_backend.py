@@ -23,6 +23,7 @@ from s3_file_uploads.local import LocalBackend
 from s3_file_uploads.local.backend import (
     META_DIR,
     PART_SUFFIX,
+    TOMBSTONE_DIR,
     UPLOAD_SALT,
     InvalidKey,
     UploadTooLarge,
@@ -525,10 +526,10 @@ def test_delete_removes_object_sidecar_and_empty_folders(live_server, backend, s
     backend.delete(KEY)
     with pytest.raises(ObjectNotFound):
         backend.stat(KEY)
-    assert [p.relative_to(store).as_posix() for p in files_under(store)] == [
-        f"{META_DIR}/{other}.json",
-        other,
-    ]
+    tombstone = f"{META_DIR}/{TOMBSTONE_DIR}/{hashlib.sha256(KEY.encode()).hexdigest()}"
+    assert sorted(p.relative_to(store).as_posix() for p in files_under(store)) == sorted(
+        [f"{META_DIR}/{other}.json", tombstone, other]
+    )
     assert not (store / KEY).parent.exists()
     assert not (store / META_DIR / KEY).parent.exists()
     backend.delete(KEY)  # deleting what is gone is fine

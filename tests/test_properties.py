@@ -12,13 +12,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3_file_uploads.disposition import content_disposition
-from s3_file_uploads.keys import MAX_NAME_LENGTH, generate_key, safe_name
+from s3_file_uploads.keys import (
+    MAX_NAME_BYTES,
+    MAX_NAME_LENGTH,
+    clean_display_name,
+    generate_key,
+    safe_name,
+)
+from s3_file_uploads.media_types import INLINE_SAFE_TYPES, essence
 
 PROFILE = settings(max_examples=300, derandomize=True, database=None)
 
 #: Names a client might send: any text, biased towards path tricks and separators.
 TRICKS = ["/", "\\", "..", ".", " ", "\x00", "\r\n", "%2e%2e", "\u202e", "\ufeff", "\u2028"]
-names = st.text() | st.lists(st.sampled_from(TRICKS) | st.text(max_size=5)).map("".join)
+#: Long names in scripts of three or four UTF-8 bytes a character, which a cap in characters
+#: would let past a file system's 255 bytes.
+wide_names = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF) | st.sampled_from("😀🎉"),
+    min_size=60,
+    max_size=300,
+)
+names = (
+    st.text()
+    | st.lists(st.sampled_from(TRICKS) | st.text(max_size=5)).map("".join)
+    | st.tuples(wide_names, st.sampled_from(["", ".pdf", ".报告"])).map("".join)
+)
 prefixes = st.text(alphabet=string.ascii_letters + string.digits + "-_/.", max_size=20)
 
 
@@ -47,6 +65,7 @@ def test_safe_name_is_one_harmless_segment(name):
 
 def assert_safe_segment(segment: str) -> None:
     assert 0 < len(segment) <= MAX_NAME_LENGTH
+    assert len(segment.encode()) <= MAX_NAME_BYTES  # a file system's 255-byte segment, with room
     assert "/" not in segment
     assert "\\" not in segment
     assert segment not in (".", "..")
@@ -58,6 +77,15 @@ def assert_safe_segment(segment: str) -> None:
 def test_keys_never_repeat(prefix, name):
     keys = {generate_key(prefix, name) for _ in range(20)}
     assert len(keys) == 20
+
+
+@PROFILE
+@given(name=names)
+def test_a_displayed_name_is_one_line_without_invisible_characters(name):
+    shown = clean_display_name(name)
+    assert len(shown) <= 255
+    assert not any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"} for ch in shown)
+    assert shown.splitlines() in ([], [shown])  # nothing in it ends a line
 
 
 def test_a_plain_name_survives():
@@ -132,12 +160,21 @@ def test_inline_is_refused_for_html_svg_and_xml(filename, main, case, suffix, pa
 
 
 @PROFILE
-@given(filename=st.text(), content_type=st.sampled_from(["image/png", "application/pdf", ""]))
+@given(filename=st.text(), content_type=st.sampled_from(["image/png", "application/pdf"]))
 def test_inline_is_kept_for_passive_types(filename, content_type):
     header = content_disposition(filename, inline=True, content_type=content_type)
     assert parse_rfc6266(header)[0] == "inline"
 
 
+@PROFILE
+@given(filename=st.text(), content_type=st.text())
+def test_inline_holds_only_for_types_on_the_allow_list(filename, content_type):
+    header = content_disposition(filename, inline=True, content_type=content_type)
+    expected = "inline" if essence(content_type) in INLINE_SAFE_TYPES else "attachment"
+    assert parse_rfc6266(header)[0] == expected
+
+
 def test_no_name_gives_the_bare_type():
     assert content_disposition("") == "attachment"
-    assert content_disposition("", inline=True) == "inline"
+    assert content_disposition("", inline=True, content_type="image/png") == "inline"
+    assert content_disposition("", inline=True) == "attachment"  # no type: never inline

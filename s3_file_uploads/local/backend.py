@@ -73,9 +73,20 @@ MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
 MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
 #: Suffix of a staging folder a complete has claimed, so parts and other completes stay out.
 CLAIM_SUFFIX = ".completing"
+#: Where deleted keys leave a tombstone, inside META_DIR: an upload link signed before the
+#: delete then stores nothing, so no object appears that no row tracks.
+TOMBSTONE_DIR = ".s3fu-deleted"
+#: Longest life of an upload link, and so of a tombstone: S3's and GCS's 7-day ceiling.
+MAXIMUM_UPLOAD_EXPIRY = 7 * 24 * 3600
+#: Least time between two sweeps of expired tombstones by one process.
+TOMBSTONE_SWEEP_INTERVAL = 3600
 UPLOAD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 PART_NAME_RE = re.compile(r"^(\d{5})\.part$")
 MANIFEST = "upload.json"
+
+
+class KeyDeleted(StorageError):
+    """The key's object was deleted after this upload link was signed; the link stores nothing."""
 
 
 class InvalidKey(StorageError):
@@ -124,6 +135,8 @@ class UploadGrant:
     content_type: str
     expires_at: int
     checksum: Checksum | None = None
+    #: When the link was signed, in milliseconds; a delete after it retires the link.
+    signed_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,7 @@ class LocalBackend(StorageBackend):
             )
         self.location = Path(location).resolve()
         self.base_url = (base_url or "").rstrip("/")
+        self._last_sweep = 0.0
 
     @classmethod
     def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
@@ -225,13 +239,14 @@ class LocalBackend(StorageBackend):
     ) -> UploadInstruction:
         self.path(key)
         self.map_acl(acl)
-        expires_at = int(time.time()) + expires_in
+        expires_at = int(time.time()) + min(expires_in, MAXIMUM_UPLOAD_EXPIRY)
         grant: dict[str, Any] = {
             "b": self.name,
             "k": key,
             "s": max_size,
             "t": content_type,
             "e": expires_at,
+            "i": time.time_ns() // 1_000_000,
         }
         if checksum is not None:
             grant["c"] = [checksum.algorithm, checksum.value]
@@ -285,11 +300,14 @@ class LocalBackend(StorageBackend):
         )
 
     def delete(self, key: str) -> None:
+        """Remove the object and leave a tombstone, so links signed before now store nothing."""
         path, meta = self.path(key), self._meta_path(key)
+        self._bury(key)
         for file in (path, meta):
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 file.unlink()
             self._prune(file.parent)
+        self._sweep_tombstones()
 
     def receive(
         self,
@@ -300,16 +318,19 @@ class LocalBackend(StorageBackend):
         content_type: str,
         length: int | None,
         checksum: Checksum | None = None,
+        signed_at: int = 0,
     ) -> ObjectInfo:
         """Store ``stream`` under ``key``, all or nothing, refusing to replace an object.
 
         Reads ``CHUNK_SIZE`` at a time into a temporary file beside the target, stops with
         :class:`UploadTooLarge` as soon as more than ``max_size`` bytes arrived, and raises
         :class:`IncompleteUpload` when fewer than ``length`` did, :class:`ChecksumMismatch` when
-        the bytes do not match ``checksum``. Only a complete, flushed file is linked into place,
+        the bytes do not match ``checksum``, and :class:`KeyDeleted` when the key was deleted
+        after ``signed_at`` (milliseconds). Only a complete, flushed file is linked into place,
         so a broken upload never appears as an object.
         """
         path = self.path(key)
+        self._refuse_if_deleted_since(key, signed_at)
         if path.exists():
             raise ObjectExists(f"an object is already stored under '{key}'")
         try:
@@ -352,6 +373,12 @@ class LocalBackend(StorageBackend):
             os.replace(meta_part, self._meta_path(key))
             meta_part = None
             _fsync_directory(path.parent)
+            try:
+                self._refuse_if_deleted_since(key, signed_at)  # a delete while it streamed
+            except KeyDeleted:
+                for file in (path, self._meta_path(key)):
+                    file.unlink(missing_ok=True)
+                raise
         finally:
             part.unlink(missing_ok=True)
             if meta_part is not None:
@@ -527,7 +554,7 @@ class LocalBackend(StorageBackend):
             or "\\" in key
             or key.startswith("/")
             or any(part in {"", ".", ".."} for part in key.split("/"))
-            or parts[0] in {META_DIR, MULTIPART_DIR}
+            or parts[0] in {META_DIR, MULTIPART_DIR, TOMBSTONE_DIR}
         ):
             raise InvalidKey(f"'{key}' is not a valid object key for local storage")
         path = (self.location / key).resolve()
@@ -579,6 +606,39 @@ class LocalBackend(StorageBackend):
             return Path(name)
         raise AssertionError("unreachable")
 
+    def _tombstone(self, key: str) -> Path:
+        return self.location / META_DIR / TOMBSTONE_DIR / hashlib.sha256(key.encode()).hexdigest()
+
+    def _bury(self, key: str) -> None:
+        """Record when ``key`` was deleted, in milliseconds."""
+        tombstone = self._tombstone(key)
+        tombstone.parent.mkdir(parents=True, exist_ok=True)
+        tombstone.write_text(str(time.time_ns() // 1_000_000))
+
+    def _refuse_if_deleted_since(self, key: str, signed_at: int) -> None:
+        try:
+            deleted_at = int(self._tombstone(key).read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return
+        if signed_at <= deleted_at:
+            raise KeyDeleted(f"'{key}' was deleted after this link was signed")
+
+    def _sweep_tombstones(self) -> None:
+        """Remove tombstones older than any upload link can live; at most once an interval."""
+        now = time.time()
+        if now - self._last_sweep < TOMBSTONE_SWEEP_INTERVAL:
+            return
+        self._last_sweep = now
+        cutoff = now - MAXIMUM_UPLOAD_EXPIRY
+        with (
+            contextlib.suppress(FileNotFoundError),
+            os.scandir(self.location / META_DIR / TOMBSTONE_DIR) as entries,
+        ):
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+
     def _staging(self, upload_id: str) -> Path:
         return self.location / META_DIR / MULTIPART_DIR / upload_id
 
@@ -614,7 +674,15 @@ def load_upload_grant(token: str) -> UploadGrant:
     """The grant a token carries; raises ``signing.BadSignature`` (or :class:`TokenExpired`)."""
     data = _load(token, UPLOAD_SALT)
     checksum = Checksum(*data["c"]) if data.get("c") else None
-    return UploadGrant(data["b"], data["k"], int(data["s"]), data["t"], int(data["e"]), checksum)
+    return UploadGrant(
+        data["b"],
+        data["k"],
+        int(data["s"]),
+        data["t"],
+        int(data["e"]),
+        checksum,
+        int(data.get("i", 0)),
+    )
 
 
 def load_part_grant(token: str) -> PartGrant:

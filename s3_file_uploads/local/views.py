@@ -23,6 +23,7 @@ from .backend import (
     ChecksumMismatch,
     IncompleteUpload,
     InvalidKey,
+    KeyDeleted,
     LocalBackend,
     ObjectExists,
     TokenExpired,
@@ -74,7 +75,10 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
             content_type=grant.content_type,
             length=length,
             checksum=grant.checksum,
+            signed_at=grant.signed_at,
         )
+    except KeyDeleted:
+        return _error(410, "This upload was deleted; its link stores nothing any more.")
     except InvalidKey as exc:
         return _error(400, f"Refused: {exc}.")
     except ObjectExists:

@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -257,7 +257,9 @@ class BackendConformance(MultipartConformance):
         self, conformance_backend, key, storage_base_url, inline
     ):
         self.upload(conformance_backend, key, storage_base_url, "application/pdf")
-        disposition = content_disposition("naïve résumé.pdf", inline=inline)
+        disposition = content_disposition(
+            "naïve résumé.pdf", inline=inline, content_type="application/pdf"
+        )
 
         url = conformance_backend.presign_download(
             key=key,
@@ -329,10 +331,13 @@ class BackendConformance(MultipartConformance):
     # The HTTP API on this backend ------------------------------------------------------------
 
     @pytest.fixture
-    def api(self, db, settings, conformance_backend) -> APIClient:
+    def api(self, db, settings, conformance_backend, storage_base_url) -> APIClient:
+        """A logged-in client; a backend served by Django itself is asked on its own host, so
+        the absolute URLs in replies point where its views listen."""
         settings.STORAGE_BACKEND = conformance_backend.name
         user = get_user_model().objects.create_user(f"kit-{uuid.uuid4().hex[:8]}")
-        client = APIClient()
+        host = urlsplit(storage_base_url).netloc
+        client = APIClient(**({"HTTP_HOST": host} if host else {}))
         client.force_authenticate(user)
         return client
 

@@ -1,4 +1,5 @@
-"""Remove uploads that never completed: their multipart parts and objects first, then their rows.
+"""Remove uploads that never completed, and every upload whose user was deleted: their
+multipart parts and objects first, then their rows.
 
 Each row is first claimed with a conditional UPDATE to FAILED, so an upload that completes at
 the same moment is either claimed (and its complete then reports the failure) or kept. Running
@@ -16,11 +17,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from s3_file_uploads.deletion import CLAIMABLE_STATES, discard_stored
 from s3_file_uploads.errors import StorageError
 from s3_file_uploads.models import OPEN_STATES, UploadedFile, UploadState
 from s3_file_uploads.redaction import redact
 
 ABANDONED = "Abandoned: not completed in time; removed by cleanup_uploads."
+ORPHANED = "Its user was deleted; removed by cleanup_uploads."
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 logger = logging.getLogger(__name__)
@@ -34,7 +37,9 @@ def parse_age(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Delete uploads (objects and rows) that were never completed."
+    help = (
+        "Delete uploads (objects and rows) that were never completed, and those of deleted users."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--older-than", default="1d", help="age, such as 30m, 6h or 2d")
@@ -42,9 +47,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, older_than: str, dry_run: bool, **options: Any) -> None:
         cutoff = timezone.now() - parse_age(older_than)
-        stale = UploadedFile.objects.filter(
+        abandoned = UploadedFile.objects.filter(
             created__lt=cutoff, file_upload_state__in=(*OPEN_STATES, UploadState.FAILED)
-        ).order_by("created")
+        )
+        stale = (abandoned | UploadedFile.objects.orphaned()).order_by("created")
         total = stale.count()
         if dry_run:
             self.stdout.write(
@@ -64,16 +70,15 @@ class Command(BaseCommand):
         )
 
     def _remove(self, upload: UploadedFile) -> str:
+        orphaned = upload.user_id is None and not upload.anonymous
+        sources, reason = (CLAIMABLE_STATES, ORPHANED) if orphaned else (OPEN_STATES, ABANDONED)
         if upload.file_upload_state != UploadState.FAILED and not UploadedFile.objects.transition(
-            upload.pk, OPEN_STATES, UploadState.FAILED, failure_reason=ABANDONED
+            upload.pk, sources, UploadState.FAILED, failure_reason=reason
         ):
             logger.info("cleanup_uploads kept upload %s: it completed meanwhile", upload.pk)
             return "kept"
-        storage, key = upload.storage, upload.get_file_key()
         try:
-            if upload.is_multipart:
-                storage.abort_multipart(key=key, upload_id=upload.multipart_upload_id)
-            storage.delete(key)
+            discard_stored(upload)
         except StorageError as error:
             logger.warning(
                 "cleanup_uploads left upload %s (backend %s, key %s) for a later run: %s",
