@@ -1,7 +1,25 @@
-"""System checks: misconfiguration fails at start-up with the fix in its hint, not in a request."""
+"""System checks: misconfiguration is reported with its fix in the hint, not in a request.
+
+Two kinds of problem are told apart, as Django tells ``SECRET_KEY``'s strength (a deployment
+check) from a wrong ``INSTALLED_APPS`` (always an error):
+
+- **The project's own code and settings** (the size limit, ACL names, two plugins claiming one
+  backend name) are the same in every environment: errors in every check run.
+- **Storage** (a backend that is not installed, options it does not take, a missing bucket or
+  credentials) depends on the environment: a CI step that only migrates or collects static
+  files has no storage settings, and needs none. There they are warnings, printed by
+  ``migrate``, ``runserver``, ``check`` and the test runner without stopping them; under
+  ``manage.py check --deploy`` the same problems are errors, so a deployment gate fails on them.
+  (``collectstatic`` runs only static-files checks.) A request that needs a broken backend
+  still fails, with the same message.
+
+Every id, with its meaning and fix, is listed in docs/checks.md.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core import checks
@@ -9,9 +27,23 @@ from django.core import checks
 from .conf import app_setting, backend_configs, max_upload_size
 from .contract import ACLS
 from .errors import BackendConfigurationError
-from .registry import duplicate_backend_names, get_backend
+from .registry import backend_classes, duplicate_backend_names, get_backend
 
 TAG = "s3_file_uploads"
+
+#: Storage problems by kind: the number of their ``W0nn`` (every run) and ``E0nn`` (``--deploy``).
+NOT_INSTALLED = 5
+UNKNOWN_OPTIONS = 6
+INCOMPLETE = 7
+
+
+@dataclass(frozen=True)
+class StorageProblem:
+    """One backend configuration that cannot be built, and why."""
+
+    number: int
+    message: str
+    hint: str | None
 
 
 @checks.register(TAG)
@@ -29,23 +61,52 @@ def check_size_limit(**kwargs: Any) -> list[checks.CheckMessage]:
 
 
 @checks.register(TAG)
+def check_plugins(**kwargs: Any) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"The backend name '{name}' is provided by several plugins: {', '.join(plugins)}.",
+            hint="Uninstall one of them, or block one with the plugin manager.",
+            id="s3_file_uploads.E002",
+        )
+        for name, plugins in duplicate_backend_names().items()
+    ]
+
+
+@checks.register(TAG)
 def check_backends(**kwargs: Any) -> list[checks.CheckMessage]:
-    """Build every configured backend once: errors become check errors, and the instances
-    (with their SDK clients) are then ready before the first request."""
+    """Build every configured backend once: the instances (with their SDK clients) are then
+    ready before the first request. A configuration that cannot be built is a warning here."""
     messages: list[checks.CheckMessage] = []
-    for name, plugins in duplicate_backend_names().items():
+    for problem in storage_problems():
         messages.append(
-            checks.Error(
-                f"The backend name '{name}' is provided by several plugins: {', '.join(plugins)}.",
-                hint="Uninstall one of them, or block one with the plugin manager.",
-                id="s3_file_uploads.E002",
-            )
+            checks.Warning(problem.message, hint=problem.hint, id=f"{TAG}.W{problem.number:03}")
         )
     for name in backend_configs():
         try:
-            messages.extend(get_backend(name).check())
-        except BackendConfigurationError as error:
-            messages.append(checks.Error(str(error), hint=error.hint, id="s3_file_uploads.E003"))
+            backend = get_backend(name)
+        except BackendConfigurationError:
+            continue  # reported above
+        messages.extend(backend.check())
+    return messages
+
+
+@checks.register(TAG, deploy=True)
+def check_backends_for_deployment(**kwargs: Any) -> list[checks.CheckMessage]:
+    """``check --deploy``: every configuration that cannot be built is an error."""
+    messages: list[checks.CheckMessage] = [
+        checks.Error(problem.message, hint=problem.hint, id=f"{TAG}.E{problem.number:03}")
+        for problem in storage_problems()
+    ]
+    for config in backend_configs().values():
+        if config.backend == "memory":
+            messages.append(
+                checks.Warning(
+                    f"The backend configuration '{config.name}' keeps files in memory: they "
+                    "vanish when the process ends, and each process has its own.",
+                    hint="The memory backend is for tests; deploy with s3, gcs, azure or local.",
+                    id="s3_file_uploads.W008",
+                )
+            )
     return messages
 
 
@@ -61,3 +122,19 @@ def check_acls(**kwargs: Any) -> list[checks.CheckMessage]:
             id="s3_file_uploads.E004",
         )
     ]
+
+
+def storage_problems() -> Iterator[StorageProblem]:
+    """Each backend configuration that cannot be built, told apart by cause."""
+    installed = backend_classes()
+    for name, config in backend_configs().items():
+        try:
+            get_backend(name)
+        except BackendConfigurationError as error:
+            if config.backend not in installed:
+                number = NOT_INSTALLED
+            elif isinstance(error.__cause__, TypeError):  # the registry's "does not take"
+                number = UNKNOWN_OPTIONS
+            else:
+                number = INCOMPLETE
+            yield StorageProblem(number, str(error), error.hint)

@@ -24,7 +24,7 @@ def test_default_settings_pass(s3_bucket):
 def test_unknown_backend_lists_installed_ones_and_how_to_install(settings):
     settings.STORAGE_BACKEND = "dropbox"
     [error] = run()
-    assert error.id == "s3_file_uploads.E003"
+    assert error.id == "s3_file_uploads.W005"
     assert "No storage backend named 'dropbox'" in error.msg
     assert "s3" in error.msg
 
@@ -52,6 +52,7 @@ def test_unknown_acl_in_allow_list(settings, s3_bucket):
 def test_wrong_option_names_are_reported(settings, s3_bucket):
     settings.S3_FILE_UPLOADS = {"BACKENDS": {"s3": {"BACKEND": "s3", "OPTIONS": {"buckit": "b"}}}}
     [error] = run()
+    assert error.id == "s3_file_uploads.W006"
     assert "buckit" in error.msg
 
 
