@@ -3,6 +3,9 @@
 Started by ``DEMO_STORAGE=s3 make demo``: starts the server on a free loopback port, makes a
 bucket, points the demo's settings at it through the environment, sets the bucket's CORS rules
 with ``manage.py configure_cors``, then serves the demo until Ctrl-C, and stops the server.
+
+The stand-ins keep their files in memory, so each run also starts a fresh database of its own
+(``example/demo-<storage>.sqlite3``): the list never shows rows whose files are gone.
 """
 
 from __future__ import annotations
@@ -64,6 +67,21 @@ def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
 
 
 STARTERS = {"s3": start_s3, "azure": start_azure, "gcs": start_gcs}
+#: What the page says about where the files go.
+NOTES = {
+    "s3": "a local moto server",
+    "azure": "a local Azurite",
+    "gcs": "a local fake-gcs-server",
+}
+
+
+def fresh_database(storage: str, folder: Path = REPO / "example") -> dict[str, str]:
+    """An empty SQLite file for this run (unless DEMO_DB names one): the stand-in starts empty."""
+    if os.environ.get("DEMO_DB"):
+        return {}
+    database = folder / f"demo-{storage}.sqlite3"
+    database.unlink(missing_ok=True)
+    return {"DEMO_DB": str(database)}
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:
@@ -77,7 +95,13 @@ def main() -> None:
         raise SystemExit(f"DEMO_STORAGE must be one of {', '.join(STARTERS)} here, not {storage!r}")
     address = os.environ.get("DEMO_ADDRESS", "127.0.0.1:8000")
     server, env = STARTERS[storage]()
-    env = {**os.environ, **env, "DEMO_CORS_ORIGINS": f"http://{address}"}
+    env = {
+        **os.environ,
+        **env,
+        **fresh_database(storage),
+        "DEMO_CORS_ORIGINS": f"http://{address}",
+        "DEMO_STORAGE_NOTE": f"{NOTES[storage]}, in memory: files and list start empty each run",
+    }
     manage = [sys.executable, "manage.py"]
     try:
         subprocess.run(

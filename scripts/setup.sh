@@ -1,40 +1,21 @@
 #!/usr/bin/env bash
-# Installs everything the tests and the demo need; safe to run again (it skips what is there).
-# Sourced by scripts/test.sh and scripts/demo.sh; sets PY_NEW to the newer Python it used.
+# Installs everything the tests need; safe to run again (it skips what is there).
+# Sourced by scripts/test.sh; sets PY_NEW to the newer Python it used. The demo has its own, smaller
+# virtualenv: scripts/demo.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/common.sh
 
-AZURITE_VERSION=3.35.0   # 3.36 needs Node 21, 3.37 Node 22
 PACKAGES=(-e . -e backends/s3 -e backends/gcs -e backends/azure -e ".[dev,docs]")
 
-# A working interpreter of a version (pyenv shims exist for every version but only run the
-# global one, so look in pyenv's folders too).
-find_python() {
-  local candidate
-  for candidate in "$(command -v "python$1" || true)" \
-      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1"*/bin/"python$1"; do
-    if [ -x "$candidate" ] && "$candidate" -c '' 2>/dev/null; then echo "$candidate"; return; fi
-  done
-  return 1
-}
-command -v uv >/dev/null || python3 -m pip install --quiet uv
+ensure_uv
 [ -x .venv/bin/python ] || uv venv --quiet -p "$(find_python 3.11)" .venv
 uv pip install --quiet -p .venv "Django>=5.2,<5.3" "${PACKAGES[@]}"
 
 PY_NEW=$(find_python 3.13 || find_python 3.12)
 export PY_NEW
 mkdir -p .tools
-# The demo needs the venv, and Azurite only when DEMO_STORAGE=azure; the tests need the rest.
-if [ "${SETUP_ONLY_DEMO:-}" = 1 ] && [ "${DEMO_STORAGE:-local}" != azure ]; then
-  return 0 2>/dev/null || exit 0
-fi
-if [ ! -x .tools/node_modules/.bin/azurite-blob ]; then
-  (cd .tools && npm install --silent --no-save --no-package-lock --no-audit --no-fund \
-    "azurite@$AZURITE_VERSION" >/dev/null 2>&1)
-fi
-if [ "${SETUP_ONLY_DEMO:-}" = 1 ]; then
-  return 0 2>/dev/null || exit 0
-fi
+ensure_azurite
 
 if [ "${SKIP_DJANGO6:-}" != 1 ]; then
   [ -x .venv-django6/bin/python ] || uv venv --quiet -p "$PY_NEW" .venv-django6

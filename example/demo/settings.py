@@ -1,7 +1,8 @@
 """Settings of the demo project. Everything a person may want to change comes from the environment.
 
 ``DEMO_STORAGE`` picks the storage: ``local`` (default: files under ``DEMO_MEDIA_ROOT``, served by
-this Django), ``s3``, ``azure`` or ``gcs``. For the cloud ones, every ``AWS_*``, ``AZURE_*`` and
+this Django), ``s3``, ``azure`` or ``gcs``; each has its own SQLite file, ``demo-<storage>.sqlite3``
+(``DEMO_DB`` names another). For the cloud ones, every ``AWS_*``, ``AZURE_*`` and
 ``GS_*`` environment variable becomes the Django setting of the same name (the names
 django-storages uses), so a local emulator is one variable away::
 
@@ -65,10 +66,15 @@ TEMPLATES = [
         },
     }
 ]
+DEMO_STORAGE = env("DEMO_STORAGE", "local")
+#: Shown beside the storage's name on the page (scripts/demo_cloud.py says which stand-in).
+DEMO_STORAGE_NOTE = env("DEMO_STORAGE_NOTE")
+# One database per storage: rows of one storage never show while the demo runs on another,
+# where their files are not.
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env("DEMO_DB", str(BASE_DIR / "demo.sqlite3")),
+        "NAME": env("DEMO_DB", str(BASE_DIR / f"demo-{DEMO_STORAGE}.sqlite3")),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -79,7 +85,6 @@ MEDIA_ROOT = env("DEMO_MEDIA_ROOT", str(BASE_DIR / "media"))
 
 # The app's settings.
 MAX_FILE_UPLOAD_SIZE = int(env("DEMO_MAX_FILE_UPLOAD_SIZE", str(100 * 1024 * 1024)))
-DEMO_STORAGE = env("DEMO_STORAGE", "local")
 STORAGE_BACKEND = DEMO_STORAGE
 for _name, _value in os.environ.items():
     if _name.startswith(("AWS_", "AZURE_", "GS_")):

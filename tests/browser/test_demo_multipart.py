@@ -120,6 +120,11 @@ def test_a_big_file_goes_in_parallel_parts_and_resumes_after_a_reload(
     page.reload()
     expect(page.locator("#uploads tbody tr", has_text="big.bin")).to_have_count(1)
     parts.phase = "gap"
+    # The page says what to do about it.
+    expect(page.locator("#help")).to_contain_text("choose the same file again and it resumes")
+    expect(
+        page.locator("#uploads tbody tr", has_text="big.bin").locator("td.state .note")
+    ).to_contain_text("Choose the same file again to resume it")
 
     # What the server holds now, and what the page remembers.
     upload = next(
@@ -171,3 +176,33 @@ def test_a_big_file_goes_in_parallel_parts_and_resumes_after_a_reload(
     assert stored is not None and len(stored) == SIZE
     assert hashlib.sha256(stored).hexdigest() == sha256_file(big)
     assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
+def test_cancel_aborts_a_multipart_upload_and_deletes_it(
+    page: Page, multipart_demo: DemoServer, tmp_path: Path
+):
+    demo = multipart_demo
+    big = make_file(tmp_path, "cancelled-big.bin", 5 * MULTIPART_PART_SIZE)
+    before = demo.storage.keys()
+    parts = PartLog(page)
+    aborts = []
+    page.on("request", lambda r: r.url.endswith("/abort/") and aborts.append(r.method))
+    open_demo(page, demo)
+    throttle_uploads(page, THROTTLED_BYTES_PER_SECOND / 4)
+
+    page.set_input_files("#files", str(big))
+    deadline = time.monotonic() + 30
+    while not parts.stored:
+        assert time.monotonic() < deadline, "no part stored in 30 s"
+        page.wait_for_timeout(20)
+    job = page.locator("#queue li", has_text="cancelled-big.bin")
+    upload_id = job.get_attribute("data-upload-id")
+    job.get_by_role("button", name="cancel").click()
+    wait_until_settled(page, 1)
+
+    expect(job).to_have_attribute("data-state", "cancelled")
+    expect(job.locator(".status")).to_have_text("Cancelled; nothing was kept.")
+    assert aborts == ["POST"], "the client did not abort the multipart upload"
+    assert page.request.get(f"{demo.url}{demo.endpoint}{upload_id}/").status == 404
+    assert page.evaluate("Object.keys(localStorage).length") == 0, "a cancelled upload resumes"
+    assert demo.storage.keys() == before

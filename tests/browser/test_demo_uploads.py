@@ -154,21 +154,25 @@ def test_delete_button_removes_row_and_object(page: Page, demo: DemoServer, tmp_
     assert page.request.get(f"{demo.url}{demo.endpoint}{upload_id}/").status == 404
 
 
-def test_a_file_over_the_limit_shows_the_servers_message_and_stores_nothing(
+def test_a_file_over_the_limit_is_refused_in_the_page_before_anything_is_sent(
     page: Page, demo: DemoServer, tmp_path: Path
 ):
     too_big = make_file(tmp_path, "too-big.bin", MAX_SIZE + 1)
     before = demo.storage.keys()
     open_demo(page, demo)
+    sent = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
 
     page.set_input_files("#files", str(too_big))
     wait_until_settled(page, 1)
 
     job = page.locator("#queue li", has_text="too-big.bin")
     expect(job).to_have_attribute("data-state", "failed")
-    expect(job.locator(".status")).to_contain_text(
-        f"The file is {MAX_SIZE + 1} bytes; the limit is {MAX_SIZE} bytes."
+    expect(job.locator(".status")).to_have_text(
+        f"The file is {MAX_SIZE + 1} bytes (21 MiB); the limit is {MAX_SIZE} bytes (21 MiB). "
+        "Nothing was sent."
     )
+    assert sent == [], "the page asked the server although it knew the file was too big"
     assert demo.storage.keys() == before
     names = [u["filename"] for u in page.request.get(demo.url + demo.endpoint).json()]
     assert "too-big.bin" not in names
