@@ -167,6 +167,28 @@ def test_get_upload_form_on_an_open_multipart_row_aborts_it_for_a_single_upload(
         get_backend("disk").list_parts(key=row.get_file_key(), upload_id=upload_id)
 
 
+@pytest.mark.parametrize("backend", ["memory", "local"])
+def test_a_completed_file_is_replaced_on_a_create_only_backend_once_its_object_is_deleted(
+    settings, tmp_path, user, backend
+):
+    options = {"location": str(tmp_path)} if backend == "local" else {}
+    settings.S3_FILE_UPLOADS = {"BACKENDS": {"files": {"BACKEND": backend, "OPTIONS": options}}}
+    settings.STORAGE_BACKEND = "files"
+    row = seed_row(user=user)
+    follow(row.get_upload_form(), PDF)
+    row.completed_upload()
+    row.permit_reupload()
+
+    assert follow(row.get_upload_form(), b"%PDF-1.7 new").status_code == 409
+    row.storage.delete(row.get_file_key())
+    assert follow(row.get_upload_form(), b"%PDF-1.7 new").status_code == 201
+    row.completed_upload()
+
+    assert row.size == len(b"%PDF-1.7 new")
+    download = Client().get(row.get_download_url())
+    assert download.getvalue() == b"%PDF-1.7 new"
+
+
 # completed_upload() ---------------------------------------------------------------------------
 
 
