@@ -27,6 +27,8 @@ from django.core import checks
 from .conf import app_setting, backend_configs, max_upload_size
 from .contract import ACLS
 from .errors import BackendConfigurationError
+from .keys import MAX_NAME_BYTES, MAX_PREFIX_BYTES
+from .media_types import names_a_real_type
 from .registry import backend_classes, duplicate_backend_names, get_backend
 
 TAG = "s3_file_uploads"
@@ -120,6 +122,46 @@ def check_acls(**kwargs: Any) -> list[checks.CheckMessage]:
             f"S3_FILE_UPLOADS['ALLOWED_ACLS'] names unknown ACLs: {', '.join(unknown)}.",
             hint=f"Choose from: {', '.join(ACLS)}.",
             id="s3_file_uploads.E004",
+        )
+    ]
+
+
+@checks.register(TAG)
+def check_key_prefix(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Keys must fit every cloud's 1024-byte limit and a file system's 255-byte segments."""
+    prefix = app_setting("KEY_PREFIX")
+    if not isinstance(prefix, str):
+        problem = f"must be text, not {prefix!r}"
+    elif len(prefix.encode()) > MAX_PREFIX_BYTES:
+        problem = f"is {len(prefix.encode())} bytes of UTF-8; at most {MAX_PREFIX_BYTES} fit"
+    elif any(len(part.encode()) > MAX_NAME_BYTES for part in prefix.split("/")):
+        problem = f"has a folder name over {MAX_NAME_BYTES} bytes"
+    else:
+        return []
+    return [
+        checks.Error(
+            f"S3_FILE_UPLOADS['KEY_PREFIX'] {problem}.",
+            hint="Use a short prefix such as 'uploads/': with the random part and the file "
+            "name, every key must stay within 1024 bytes.",
+            id="s3_file_uploads.E009",
+        )
+    ]
+
+
+@checks.register(TAG)
+def check_inline_types(**kwargs: Any) -> list[checks.CheckMessage]:
+    """The inline list takes exact types: a pattern such as ``image/*`` would admit SVG."""
+    listed = app_setting("INLINE_CONTENT_TYPES")
+    wrong = [t for t in listed if not isinstance(t, str) or not names_a_real_type(t)]
+    if not wrong:
+        return []
+    return [
+        checks.Error(
+            f"S3_FILE_UPLOADS['INLINE_CONTENT_TYPES'] holds entries that are not exact media "
+            f"types: {', '.join(map(repr, wrong))}.",
+            hint="List exact types such as 'image/png'; patterns are refused so that a type "
+            "nobody judged (like image/svg+xml) can never be served inline.",
+            id="s3_file_uploads.E010",
         )
     ]
 

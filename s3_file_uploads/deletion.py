@@ -65,11 +65,11 @@ def discard_stored(upload: UploadedFile) -> None:
     """Abort the upload's multipart upload, if it has one, and delete its object.
 
     Both are idempotent, so this is safe to repeat and safe after a complete assembled the
-    parts. Raises StorageError.
+    parts; a row read as completed has no multipart upload left to abort. Raises StorageError.
     """
     storage, key = upload.storage, upload.get_file_key()
     try:
-        if upload.is_multipart:
+        if upload.is_multipart and upload.file_upload_state != UploadState.COMPLETED:
             storage.abort_multipart(key=key, upload_id=upload.multipart_upload_id)
         storage.delete(key)
     except StorageError as error:
