@@ -14,6 +14,7 @@ import logging
 from .errors import StorageError
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .plugins import hook
+from .redaction import redact
 from .signals import upload_deleted
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def discard_stored(upload: UploadedFile) -> None:
             upload.pk,
             upload.backend,
             key,
-            error,
+            redact(error),
         )
         raise
 

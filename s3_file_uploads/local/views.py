@@ -6,6 +6,7 @@ shape the browser client reads from every Django reply.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -33,6 +34,8 @@ from .backend import (
     load_part_grant,
     load_upload_grant,
 )
+
+logger = logging.getLogger(__name__)
 
 RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
@@ -77,18 +80,22 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
             checksum=grant.checksum,
             signed_at=grant.signed_at,
         )
-    except KeyDeleted:
-        return _error(410, "This upload was deleted; its link stores nothing any more.")
-    except InvalidKey as exc:
-        return _error(400, f"Refused: {exc}.")
-    except ObjectExists:
-        return _error(409, "This upload was already stored; an upload link stores one file once.")
-    except UploadTooLarge:
-        return _too_large(grant.max_size)
-    except ChecksumMismatch as exc:
-        return _error(400, f"The file was not stored: {exc}. Send the file that was declared.")
-    except IncompleteUpload as exc:
+    except (KeyDeleted, InvalidKey, ObjectExists, UploadTooLarge, IncompleteUpload) as exc:
+        logger.info("Local backend %s refused an upload to %s: %s", backend.name, grant.key, exc)
+        if isinstance(exc, KeyDeleted):
+            return _error(410, "This upload was deleted; its link stores nothing any more.")
+        if isinstance(exc, InvalidKey):
+            return _error(400, f"Refused: {exc}.")
+        if isinstance(exc, ObjectExists):
+            return _error(
+                409, "This upload was already stored; an upload link stores one file once."
+            )
+        if isinstance(exc, UploadTooLarge):
+            return _too_large(grant.max_size)
         return _error(400, f"The upload was incomplete: {exc}. Send the whole file again.")
+    except ChecksumMismatch as exc:
+        logger.warning("Local backend %s refused an upload to %s: %s", backend.name, grant.key, exc)
+        return _error(400, f"The file was not stored: {exc}. Send the file that was declared.")
     response = JsonResponse({"key": info.key, "size": info.size, "etag": info.etag}, status=201)
     response["ETag"] = f'"{info.etag}"'
     return response
