@@ -11,12 +11,13 @@ STORAGE="${DEMO_STORAGE:-local}"
 VENV=.venv-demo
 # What the page needs on every storage: the core (editable, so the clone's code is what runs)
 # and drf-spectacular for its /api/schema/. The stand-ins' helpers live in tests/servers, whose
-# modules import pytest for their fixtures.
+# modules import pytest for their fixtures. moto's S3 server needs flask and flask-cors, not its
+# "server" extra (which brings every AWS service's tooling: about 150 MB more).
 PACKAGES=(-e ".[openapi]")
 case "$STORAGE" in
   local) WHAT="the core" ;;
   s3) WHAT="the core, the S3 backend, moto's S3 server"
-      PACKAGES+=(-e backends/s3 "moto[s3,server]>=5" pytest) ;;
+      PACKAGES+=(-e backends/s3 "moto[s3]>=5" flask flask-cors pytest) ;;
   azure) WHAT="the core, the Azure backend"
       PACKAGES+=(-e backends/azure pytest) ;;
   gcs) WHAT="the core, the GCS backend, fake-gcs-server"

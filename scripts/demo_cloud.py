@@ -21,14 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.servers import ServerProcess, free_port  # noqa: E402
-from tests.servers import azurite as azurite_server  # noqa: E402
-from tests.servers import fake_gcs as gcs_server  # noqa: E402
-from tests.servers import moto as moto_server  # noqa: E402
+
+# Each stand-in's helpers are imported by its starter only: the demo's virtualenv holds the
+# packages of the one storage it runs on.
 
 BUCKET = "demo-uploads"
 
 
 def start_s3() -> tuple[ServerProcess, dict[str, str]]:
+    from tests.servers import moto as moto_server
+
     port = free_port()
     moto = Path(sys.executable).with_name("moto_server")
     server = ServerProcess("demo-moto", [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
@@ -43,6 +45,8 @@ def start_s3() -> tuple[ServerProcess, dict[str, str]]:
 
 
 def start_azure() -> tuple[ServerProcess, dict[str, str]]:
+    from tests.servers import azurite as azurite_server
+
     port = free_port()
     server = ServerProcess("demo-azurite", azurite_server.azurite_argv(port), port)
     azurite_server.blob_service(server).create_container(BUCKET)
@@ -53,6 +57,8 @@ def start_azure() -> tuple[ServerProcess, dict[str, str]]:
 
 
 def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
+    from tests.servers import fake_gcs as gcs_server
+
     port = free_port()
     server = ServerProcess("demo-fake-gcs", gcs_server.fake_gcs_argv(port), port)
     gcs_server.create_bucket(server, BUCKET)
@@ -109,11 +115,34 @@ def main() -> None:
         )
         subprocess.run([*manage, "configure_cors"], cwd=REPO / "example", env=env, check=True)
         print(f"\n  Demo page on {storage} ({server.url}): http://{address}/   (Ctrl-C stops it)\n")
-        subprocess.run([*manage, "runserver", address], cwd=REPO / "example", env=env, check=False)
+        # Its own process group, so stopping the demo also stops runserver's reloaded child.
+        page = subprocess.Popen(
+            [*manage, "runserver", address],
+            cwd=REPO / "example",
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            page.wait()
+        finally:
+            stop_group(page)
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stops a process and every child in its group: TERM, then KILL after 10 seconds."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # the group is gone already
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 if __name__ == "__main__":
