@@ -261,7 +261,6 @@ def _through_django(
         data=data or b"",
         content_type=content_type or "application/octet-stream",
         secure=bool(getattr(settings, "SECURE_SSL_REDIRECT", False)),
-        follow=method == "GET",
         headers=extra,
     )
     body = b"".join(response.streaming_content) if response.streaming else response.content
