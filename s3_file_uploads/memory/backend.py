@@ -119,6 +119,9 @@ class MemoryBackend(StorageBackend):
 
     # The contract -----------------------------------------------------------------------------
 
+    def describe(self) -> str:
+        return f"the memory of this process ('{self.name}' storage)"
+
     def presign_upload(
         self,
         *,
