@@ -387,3 +387,19 @@ def test_attaching_someone_elses_upload_reveals_nothing_about_it(user, other_use
     assert attach(user, str(theirs.pk))["document"] == [
         f'No completed upload of yours has the id "{theirs.pk}".'
     ]
+
+
+def test_a_row_made_by_a_factory_without_a_backend_uses_the_default_configuration(
+    s3_bucket, user, api
+):
+    """model_bakery and model_mommy leave fields with a default alone: an empty backend."""
+    row = UploadedFile.objects.create(
+        user=user, file_key="uploads/x/made-by-a-factory.pdf", file_upload_state="COMPLETED"
+    )
+    assert row.backend == ""
+    assert row.storage.name == "s3"
+
+    fetched = api.get(row.file_path)
+
+    assert fetched.status_code == 302
+    assert "made-by-a-factory.pdf" in fetched["Location"]
