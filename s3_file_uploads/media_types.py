@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+#: The honest type of bytes nobody named: always a download.
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
 #: The top-level types IANA registers; anything else is not a media type a browser knows.
 REGISTERED_TOP_LEVEL_TYPES = frozenset(
     {

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from .contract import ACLS, PRIVATE
+from .asset_handler import AssetHandler
+from .conf import app_setting
+from .contract import ACLS, PRIVATE, StorageBackend
 from .disposition import content_disposition
-
-if TYPE_CHECKING:
-    from .asset_handler import AssetHandler
+from .errors import UploadRefused
+from .registry import get_backend
 
 
 class UploadState(models.TextChoices):
@@ -151,10 +152,8 @@ class UploadedFile(models.Model):
         return str(self.file_key or self.id)
 
     @property
-    def storage(self):
+    def storage(self) -> StorageBackend:
         """The backend holding this row's object (the one recorded at create, not the default)."""
-        from .registry import get_backend
-
         return get_backend(self.backend or None)
 
     def get_download_url(self) -> str:
@@ -178,8 +177,6 @@ class UploadedFile(models.Model):
     @property
     def asset_handler(self) -> AssetHandler:
         """0.1.0's handler for this row's object: signs for its key, backend, type and limit."""
-        from .asset_handler import AssetHandler
-
         return AssetHandler(
             self.get_file_key(),
             self.backend or None,
@@ -200,59 +197,9 @@ class UploadedFile(models.Model):
         ``method``, ``headers`` and ``expires_at``. Raises :class:`UploadNotOpen` for a completed
         or failed row.
         """
-        import contextlib
-        import mimetypes
+        from .creation import sign_again  # creation builds rows: it imports this module
 
-        from .conf import app_setting, default_backend_name, max_upload_size
-        from .errors import AclNotSupported, StorageError
-        from .registry import get_backend
-
-        if self.file_upload_state not in OPEN_STATES:
-            raise UploadNotOpen(self)
-        acl = acl_type or self.acl or PRIVATE
-        if acl not in app_setting("ALLOWED_ACLS"):
-            raise AclNotSupported(
-                f"The '{acl}' ACL is not in S3_FILE_UPLOADS['ALLOWED_ACLS'] "
-                f"({', '.join(app_setting('ALLOWED_ACLS'))})."
-            )
-        guessed, _ = mimetypes.guess_type(self.filename or "", strict=False)
-        changes: dict[str, Any] = {
-            "backend": self.backend or default_backend_name(),
-            "acl": acl,
-            "content_type": self.content_type or guessed or "application/octet-stream",
-            "size_limit": self.size_limit or max_upload_size(),
-            "declared_size": None,
-            "checksum_algorithm": "",
-            "checksum": "",
-            "multipart_upload_id": "",
-            "part_size": None,
-        }
-        storage = get_backend(changes["backend"])
-        instruction = storage.presign_upload(
-            key=self.get_file_key(),
-            max_size=changes["size_limit"],
-            content_type=changes["content_type"],
-            acl=acl,
-            expires_in=expiry or app_setting("UPLOAD_EXPIRY"),
-        )
-        if self.is_multipart and storage.capabilities.multipart:
-            with contextlib.suppress(StorageError):
-                storage.abort_multipart(key=self.get_file_key(), upload_id=self.multipart_upload_id)
-        if self._state.adding:
-            for field, value in changes.items():
-                setattr(self, field, value)
-            self.file_upload_state = UploadState.AWAIT_COMPLETE
-            self.save()
-        else:
-            if not UploadedFile.objects.transition(
-                self.pk, OPEN_STATES, UploadState.AWAIT_COMPLETE, **changes
-            ):
-                self.refresh_from_db()
-                raise UploadNotOpen(self)
-            for field, value in changes.items():
-                setattr(self, field, value)
-            self.file_upload_state = UploadState.AWAIT_COMPLETE
-        return instruction.as_dict()
+        return sign_again(self, acl=acl_type, expiry=expiry)
 
     def completed_upload(self) -> None:
         """0.1.0's "mark it complete", now the API's complete step: storage is asked what arrived
@@ -263,8 +210,7 @@ class UploadedFile(models.Model):
         the file broke a rule (the row is then ``FAILED`` and the object deleted). Completing a
         completed row again does nothing.
         """
-        from .completion import complete_upload
-        from .errors import UploadRefused
+        from .completion import complete_upload  # completion moves rows: it imports this module
 
         outcome = complete_upload(self)
         if outcome.upload.file_upload_state != UploadState.COMPLETED:
@@ -273,8 +219,6 @@ class UploadedFile(models.Model):
             )
 
     def _signed_url(self, *, inline: bool) -> str:
-        from .conf import app_setting
-
         return self.storage.presign_download(
             key=self.get_file_key(),
             content_disposition=content_disposition(

@@ -17,7 +17,7 @@ from . import __version__
 from .conf import BackendConfig, backend_configs, default_backend_name
 from .contract import StorageBackend
 from .errors import BackendConfigurationError
-from .plugins import get_plugin_manager, reset_plugin_manager
+from .plugins import get_plugins, reset_plugin_manager
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +35,24 @@ _instances: dict[str, StorageBackend] = {}
 
 
 def backend_classes() -> dict[str, type[StorageBackend]]:
-    """Every backend class the installed plugins provide, by backend name."""
+    """Every backend class the installed plugins provide, by backend name.
+
+    Read from :func:`~s3_file_uploads.plugins.get_plugins`, which asks each plugin once per
+    plugin manager; a name two plugins claim goes to the one registered last (and is a system
+    check error).
+    """
     classes: dict[str, type[StorageBackend]] = {}
-    for provided in get_plugin_manager().hook.s3_file_uploads_backends():
-        classes.update(provided or {})
+    for plugin in get_plugins():
+        classes.update(plugin.backends)
     return classes
 
 
 def duplicate_backend_names() -> dict[str, list[str]]:
     """Backend names that more than one plugin provides, with the plugins providing them."""
     providers: dict[str, list[str]] = {}
-    manager = get_plugin_manager()
-    for impl in manager.hook.s3_file_uploads_backends.get_hookimpls():
-        for name in impl.function() or {}:
-            providers.setdefault(name, []).append(impl.plugin_name)
+    for plugin in get_plugins():
+        for name in plugin.backends:
+            providers.setdefault(name, []).append(plugin.name)
     return {name: plugins for name, plugins in providers.items() if len(plugins) > 1}
 
 

@@ -15,13 +15,13 @@ from rest_framework.fields import DateTimeField
 from .conf import app_setting, content_type_allowed, max_upload_size
 from .contract import ACLS, PRIVATE, Checksum
 from .keys import clean_display_name
-from .media_types import names_a_real_type
+from .media_types import DEFAULT_CONTENT_TYPE, names_a_real_type
 from .models import UploadedFile
+from .multipart import MAX_PARTS_PER_BATCH
 
 #: ``type/subtype`` with optional parameters, as RFC 9110 spells a media type.
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (an RFC 9110 token)
 MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"\\\r\n]*\"))*$")
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _datetime = DateTimeField()
 
 
@@ -47,8 +47,8 @@ class UploadRequestSerializer(serializers.Serializer):
         """Shallow copies of the declared fields, each with its own validators list.
 
         DRF deep-copies every declared field for each serializer; on create that was half of
-        the validation time (benchmarks/results/profile-create.txt). The fields here hold no
-        mutable state but their validators, which each copy gets afresh.
+        the validation time (profile it with ``benchmarks/breakdown.py``). The fields here hold
+        no mutable state but their validators, which each copy gets afresh.
         """
         fields = {}
         for name, declared in self._declared_fields.items():
@@ -109,6 +109,7 @@ class UploadRequestSerializer(serializers.Serializer):
                     f"here; accepted: {allowed}."
                 }
             )
+        attrs["checksum"] = requested_checksum(attrs)
         return attrs
 
 
@@ -157,7 +158,7 @@ class PartNumbersSerializer(serializers.Serializer):
     """The body of ``POST /<id>/parts/``: which parts to sign."""
 
     part_numbers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=100
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_PARTS_PER_BATCH
     )
 
     def validate_part_numbers(self, value: list[int]) -> list[int]:

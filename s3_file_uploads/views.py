@@ -19,37 +19,26 @@ from rest_framework.response import Response
 
 from . import schema
 from .completion import NotUploadedYet, UploadGone, complete_upload
-from .conf import app_setting, default_backend_name, max_upload_size
-from .contract import Checksum
+from .contract import UploadInstruction
+from .creation import ChecksumRefused, create_upload
 from .deletion import NotOpen, abort_upload, delete_upload
 from .errors import AclNotSupported, UploadRefused
-from .keys import generate_key
 from .models import OPEN_STATES, UploadedFile, UploadState
-from .multipart import (
-    PartsMissing,
-    plan_data,
-    plan_part_size,
-    sign_parts,
-    stored_parts,
-    wants_multipart,
-)
+from .multipart import PartsMissing, plan_data, sign_parts, stored_parts
 from .parsers import LimitedJSONParser, refuse_oversized_body
 from .permissions import permission_classes
 from .plugins import hook
-from .registry import get_backend
 from .renderers import browsable_api, usable_renderers
 from .serializers import (
     PartNumbersSerializer,
     UploadRequestSerializer,
-    requested_checksum,
     upload_data,
 )
 from .storage_replies import storage_error_reply
 from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
 
-
-class ChecksumRefused(UploadRefused):
-    """The declared checksum cannot be verified on this backend or for this kind of upload."""
+#: Most rows a list returns when the project sets no DRF pagination.
+UNPAGINATED_LIST_LIMIT = 100
 
 
 class UploadView(generics.GenericAPIView):
@@ -125,87 +114,30 @@ class UploadedFileCreateView(UploadView):
         page = self.paginate_queryset(rows)
         if page is not None:
             return self.get_paginated_response([upload_data(r, request) for r in page])
-        return Response([upload_data(r, request) for r in rows[:100]])
+        return Response([upload_data(r, request) for r in rows[:UNPAGINATED_LIST_LIMIT]])
 
     @schema.create_upload
     def post(self, request: Request) -> Response:
         serializer = UploadRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        wanted = serializer.validated_data
-        backend_name = default_backend_name()
-        storage = get_backend(backend_name)
-        key = generate_key(app_setting("KEY_PREFIX"), wanted.get("file_key") or wanted["filename"])
-        row = UploadedFile(
-            file_key=key,
-            filename=wanted["filename"],
-            file_upload_state=UploadState.AWAIT_COMPLETE,
-            user=request.user if request.user.is_authenticated else None,
-            anonymous=not request.user.is_authenticated,
-            backend=backend_name,
-            acl=wanted["acl"],
-            content_type=wanted["content_type"],
-            declared_size=wanted.get("size"),
-            size_limit=max_upload_size(),
-        )
-        checksum = requested_checksum(wanted)
         try:
-            if wants_multipart(row.declared_size, wanted["multipart"], storage.capabilities):
-                instruction = None
-                self._start_multipart(row, storage, checksum)
-            else:
-                instruction = storage.presign_upload(
-                    key=key,
-                    max_size=row.size_limit,
-                    content_type=row.content_type,
-                    acl=row.acl,
-                    expires_in=app_setting("UPLOAD_EXPIRY"),
-                    **self._checksum_options(row, storage, checksum),
-                )
+            created = create_upload(serializer.validated_data, user=request.user)
         except AclNotSupported as refusal:
             return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except ChecksumRefused as refusal:
             return Response({"checksum": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except UploadRefused as refusal:
             return Response({"size": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
-        row.save(force_insert=True)
-        hook().s3_file_uploads_upload_created(upload=row, request=request)
-        return Response(self._reply(row, instruction, request), status=status.HTTP_201_CREATED)
-
-    @staticmethod
-    def _checksum_options(
-        row: UploadedFile, storage: Any, checksum: Checksum | None
-    ) -> dict[str, Checksum]:
-        """Record the declared checksum on the row, if the backend can hold the file to it."""
-        if checksum is None:
-            return {}
-        if checksum.algorithm not in storage.capabilities.checksums:
-            can = ", ".join(sorted(storage.capabilities.checksums)) or "none"
-            raise ChecksumRefused(
-                f"The '{row.backend}' backend cannot verify {checksum.algorithm} checksums "
-                f"(it can verify: {can}); leave the checksum out or send another."
-            )
-        row.checksum_algorithm, row.checksum = checksum.algorithm, checksum.value
-        return {"checksum": checksum}
-
-    @staticmethod
-    def _start_multipart(row: UploadedFile, storage: Any, checksum: Checksum | None) -> None:
-        if checksum is not None:
-            raise ChecksumRefused(
-                "A checksum of the whole file cannot be verified for a multipart upload; "
-                "leave it out."
-            )
-        if not storage.capabilities.multipart:
-            raise UploadRefused(
-                f"The '{row.backend}' backend cannot take multipart uploads; send the file in "
-                "one request."
-            )
-        row.part_size = plan_part_size(row.declared_size, storage.capabilities)
-        row.multipart_upload_id = storage.start_multipart(
-            key=row.file_key, content_type=row.content_type, acl=row.acl
+        hook().s3_file_uploads_upload_created(upload=created.upload, request=request)
+        return Response(
+            self._reply(created.upload, created.instruction, request),
+            status=status.HTTP_201_CREATED,
         )
 
     @staticmethod
-    def _reply(row: UploadedFile, instruction: Any, request: Request) -> dict[str, Any]:
+    def _reply(
+        row: UploadedFile, instruction: UploadInstruction | None, request: Request
+    ) -> dict[str, Any]:
         data = upload_data(row, request)
         base = data["file_path"]  # row.file_path, already reversed by upload_data
         data["complete_url"] = request.build_absolute_uri(f"{base}complete/")

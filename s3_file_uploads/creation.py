@@ -1,0 +1,163 @@
+"""The create step: decide the row, ask storage for the instruction, save the row once.
+
+Everything the server owns is decided here: the key, the backend, the size limit the row is
+held to later. Storage is asked before the row is written, so a refusal (an ACL the backend
+cannot honour, a checksum it cannot verify) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+from dataclasses import dataclass
+from typing import Any
+
+from .conf import app_setting, default_backend_name, max_upload_size
+from .contract import PRIVATE, Checksum, StorageBackend, UploadInstruction
+from .errors import AclNotSupported, StorageError, UploadRefused
+from .keys import generate_key
+from .media_types import DEFAULT_CONTENT_TYPE
+from .models import OPEN_STATES, UploadedFile, UploadNotOpen, UploadState
+from .multipart import plan_part_size, wants_multipart
+from .registry import get_backend
+
+
+class ChecksumRefused(UploadRefused):
+    """The declared checksum cannot be verified on this backend or for this kind of upload."""
+
+
+@dataclass(frozen=True)
+class Created:
+    """A saved row and how the client sends its bytes: an instruction, or parts to sign."""
+
+    upload: UploadedFile
+    instruction: UploadInstruction | None
+
+
+def create_upload(wanted: dict[str, Any], *, user: Any) -> Created:
+    """Save a new upload for ``wanted`` (validated create fields) and sign its instruction.
+
+    Raises AclNotSupported, ChecksumRefused or UploadRefused (nothing is saved then), and
+    StorageError when storage cannot sign.
+    """
+    backend_name = default_backend_name()
+    storage = get_backend(backend_name)
+    anonymous = user is None or not user.is_authenticated
+    row = UploadedFile(
+        file_key=generate_key(
+            app_setting("KEY_PREFIX"), wanted.get("file_key") or wanted["filename"]
+        ),
+        filename=wanted["filename"],
+        file_upload_state=UploadState.AWAIT_COMPLETE,
+        user=None if anonymous else user,
+        anonymous=anonymous,
+        backend=backend_name,
+        acl=wanted["acl"],
+        content_type=wanted["content_type"],
+        declared_size=wanted.get("size"),
+        size_limit=max_upload_size(),
+    )
+    checksum = wanted.get("checksum")
+    if wants_multipart(row.declared_size, wanted.get("multipart"), storage.capabilities):
+        instruction = None
+        _start_multipart(row, storage, checksum)
+    else:
+        instruction = storage.presign_upload(
+            key=row.file_key,
+            max_size=row.size_limit,
+            content_type=row.content_type,
+            acl=row.acl,
+            expires_in=app_setting("UPLOAD_EXPIRY"),
+            **_checksum_options(row, storage, checksum),
+        )
+    row.save(force_insert=True)
+    return Created(row, instruction)
+
+
+def sign_again(row: UploadedFile, *, acl: str | None = None, expiry: int | None = None) -> dict:
+    """A new instruction for an open row's own key, as 0.1.0's ``get_upload_form()`` gave.
+
+    The backend, content type, size limit and ACL stay the row's; those it lacks come from the
+    settings and are recorded. The size and checksum declared for an earlier file are dropped,
+    and an unfinished multipart upload is aborted: the new instruction sends a whole file in one
+    request. Raises UploadNotOpen for a completed or failed row, AclNotSupported for an ACL
+    outside ``ALLOWED_ACLS``.
+    """
+    if row.file_upload_state not in OPEN_STATES:
+        raise UploadNotOpen(row)
+    acl = acl or row.acl or PRIVATE
+    if acl not in app_setting("ALLOWED_ACLS"):
+        raise AclNotSupported(
+            f"The '{acl}' ACL is not in S3_FILE_UPLOADS['ALLOWED_ACLS'] "
+            f"({', '.join(app_setting('ALLOWED_ACLS'))})."
+        )
+    guessed, _ = mimetypes.guess_type(row.filename or "", strict=False)
+    changes: dict[str, Any] = {
+        "backend": row.backend or default_backend_name(),
+        "acl": acl,
+        "content_type": row.content_type or guessed or DEFAULT_CONTENT_TYPE,
+        "size_limit": row.size_limit or max_upload_size(),
+        "declared_size": None,
+        "checksum_algorithm": "",
+        "checksum": "",
+        "multipart_upload_id": "",
+        "part_size": None,
+    }
+    storage = get_backend(changes["backend"])
+    instruction = storage.presign_upload(
+        key=row.get_file_key(),
+        max_size=changes["size_limit"],
+        content_type=changes["content_type"],
+        acl=acl,
+        expires_in=expiry or app_setting("UPLOAD_EXPIRY"),
+    )
+    if row.is_multipart and storage.capabilities.multipart:
+        with contextlib.suppress(StorageError):
+            storage.abort_multipart(key=row.get_file_key(), upload_id=row.multipart_upload_id)
+    if row._state.adding:
+        for field, value in changes.items():
+            setattr(row, field, value)
+        row.file_upload_state = UploadState.AWAIT_COMPLETE
+        row.save()
+    else:
+        if not UploadedFile.objects.transition(
+            row.pk, OPEN_STATES, UploadState.AWAIT_COMPLETE, **changes
+        ):
+            row.refresh_from_db()
+            raise UploadNotOpen(row)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        row.file_upload_state = UploadState.AWAIT_COMPLETE
+    return instruction.as_dict()
+
+
+def _checksum_options(
+    row: UploadedFile, storage: StorageBackend, checksum: Checksum | None
+) -> dict[str, Checksum]:
+    """Record the declared checksum on the row, if the backend can hold the file to it."""
+    if checksum is None:
+        return {}
+    if checksum.algorithm not in storage.capabilities.checksums:
+        can = ", ".join(sorted(storage.capabilities.checksums)) or "none"
+        raise ChecksumRefused(
+            f"The '{row.backend}' backend cannot verify {checksum.algorithm} checksums "
+            f"(it can verify: {can}); leave the checksum out or send another."
+        )
+    row.checksum_algorithm, row.checksum = checksum.algorithm, checksum.value
+    return {"checksum": checksum}
+
+
+def _start_multipart(row: UploadedFile, storage: StorageBackend, checksum: Checksum | None) -> None:
+    if checksum is not None:
+        raise ChecksumRefused(
+            "A checksum of the whole file cannot be verified for a multipart upload; leave it out."
+        )
+    if not storage.capabilities.multipart:
+        raise UploadRefused(
+            f"The '{row.backend}' backend cannot take multipart uploads; send the file in "
+            "one request."
+        )
+    row.part_size = plan_part_size(row.declared_size, storage.capabilities)
+    row.multipart_upload_id = storage.start_multipart(
+        key=row.file_key, content_type=row.content_type, acl=row.acl
+    )
