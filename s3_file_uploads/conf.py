@@ -14,10 +14,12 @@ credentials) keep working; ``STORAGE_BACKEND`` names the default backend configu
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from django import conf as django_conf
 from django.conf import settings
 
 from .media_types import INLINE_SAFE_TYPES
@@ -25,6 +27,7 @@ from .media_types import INLINE_SAFE_TYPES
 DEFAULT_BACKEND = "s3"
 DEFAULTS: dict[str, Any] = {
     "BACKENDS": {},
+    "PROFILES": {},
     "UPLOAD_EXPIRY": 300,
     "DOWNLOAD_EXPIRY": 300,
     "ALLOWED_ACLS": ["private"],
@@ -53,6 +56,40 @@ class BackendConfig:
 def app_setting(name: str) -> Any:
     """One key of ``S3_FILE_UPLOADS``, or its default."""
     return getattr(settings, "S3_FILE_UPLOADS", {}).get(name, DEFAULTS[name])
+
+
+def setting(*names: str, default: Any = None, settings: Any = None) -> Any:
+    """The first of ``names`` that is set in Django's settings, else ``default``.
+
+    One rule for every backend: a name is set unless it is missing, ``None`` or an empty string
+    (what an unset environment variable often becomes), so ``False`` and ``0`` are read. More
+    names are aliases, the first preferred: ``setting("AWS_BUCKET_NAME",
+    "AWS_STORAGE_BUCKET_NAME")``. ``settings`` is the object to read (the one
+    ``StorageBackend.settings_defaults`` is given); Django's own by default.
+    """
+    source = django_conf.settings if settings is None else settings
+    for name in names:
+        value = getattr(source, name, None)
+        if value is not None and not (isinstance(value, str) and not value):
+            return value
+    return default
+
+
+def options_from_settings(
+    names: Mapping[str, str | Sequence[str]], *, settings: Any = None
+) -> dict[str, Any]:
+    """Backend options read from flat settings: what ``settings_defaults`` returns.
+
+    ``names`` maps each option to its setting's name, or to a sequence of aliases (the first
+    preferred); read by :func:`setting`. An option none of whose names is set is left out, so
+    the backend's own default applies and the configuration's ``OPTIONS`` may still set it.
+    """
+    options = {}
+    for option, aliases in names.items():
+        value = setting(*([aliases] if isinstance(aliases, str) else aliases), settings=settings)
+        if value is not None:
+            options[option] = value
+    return options
 
 
 def content_type_allowed(content_type: str) -> bool:

@@ -22,6 +22,12 @@ PUBLIC_READ_WRITE = "public-read-write"
 AUTHENTICATED_READ = "authenticated-read"
 ACLS = (PRIVATE, PUBLIC_READ, PUBLIC_READ_WRITE, AUTHENTICATED_READ)
 
+#: Multipart part rules: S3's, which GCS's XML API shares, and the :class:`Capabilities`
+#: defaults. A backend whose cloud has other rules names its own constants and declares them.
+MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
+MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
+MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
+
 Disposition = Literal["attachment", "inline"]
 Outcome = Literal["pass", "fail", "skip"]
 
@@ -111,9 +117,9 @@ class Capabilities:
     acls: frozenset[str] = frozenset({PRIVATE})
     checksums: frozenset[str] = frozenset()
     #: Smallest part but the last, largest part, most parts (S3's rules by default).
-    min_part_size: int = 5 * 1024 * 1024
-    max_part_size: int = 5 * 1024 * 1024 * 1024
-    max_parts: int = 10_000
+    min_part_size: int = MINIMUM_UPLOAD_PART_SIZE
+    max_part_size: int = MAXIMUM_UPLOAD_PART_SIZE
+    max_parts: int = MAXIMUM_UPLOAD_PARTS_COUNT
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from s3_file_uploads.conf import options_from_settings
 from s3_file_uploads.contract import (
     ACLS,
     PRIVATE,
@@ -36,8 +37,9 @@ from s3_file_uploads.contract import (
     StoredPart,
     UploadInstruction,
     expires_at,
-    origin_allowed,
 )
+from s3_file_uploads.cors_checks import NO_ORIGINS_TO_CHECK, origin_diagnoses
+from s3_file_uploads.error_boundary import log_failure, translated_errors
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
@@ -48,16 +50,19 @@ from s3_file_uploads.errors import (
 )
 from s3_file_uploads.redaction import redact
 
+from .cors import cors_shortfall, merge_cors_rules, upload_cors_rule
+
+__all__ = ["S3Backend", "cors_shortfall", "merge_cors_rules", "upload_cors_rule"]
+
 logger = logging.getLogger(__name__)
 
 #: S3 refuses a presigned URL valid for longer than this.
 MAXIMUM_PRESIGN_EXPIRY = 7 * 24 * 3600
-MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
-MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
-MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
 GONE_UPLOAD_CODES = frozenset({"NoSuchUpload", "404"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 NO_BUCKET_CODES = frozenset({"NoSuchBucket"})
+#: Error codes worth retrying later, whatever the status says.
+UNAVAILABLE_CODES = frozenset({"SlowDown", "ServiceUnavailable", "RequestTimeout"})
 #: Error codes that mean the credentials themselves were refused (not a missing permission).
 BAD_CREDENTIALS_CODES = frozenset(
     {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
@@ -67,12 +72,6 @@ CREDENTIALS_HINT = (
     "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or 'access_key'/'secret_key' in the "
     "configuration's OPTIONS), or run where an IAM role or AWS profile provides credentials."
 )
-#: The CORS rule a browser upload needs: POST for one-request uploads, PUT for parts, and the
-#: part ETags readable by the page.
-CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
-CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
-CORS_EXPOSED_HEADERS = ("ETag",)
-CORS_MAX_AGE = 3000
 #: Server-side encryption under which the ETag of a single-part object is still its MD5.
 ETAG_IS_MD5_ENCRYPTION = frozenset({None, "AES256"})
 UNREACHABLE_ERRORS = (
@@ -82,6 +81,18 @@ UNREACHABLE_ERRORS = (
     ReadTimeoutError,
     HTTPClientError,
 )
+#: Each option's flat Django settings: the seed's names first, then django-storages'.
+SETTING_NAMES = {
+    "bucket_name": ("AWS_BUCKET_NAME", "AWS_STORAGE_BUCKET_NAME"),
+    "access_key": ("AWS_ACCESS_KEY_ID", "AWS_S3_ACCESS_KEY_ID"),
+    "secret_key": ("AWS_SECRET_ACCESS_KEY", "AWS_S3_SECRET_ACCESS_KEY"),
+    "session_token": ("AWS_SESSION_TOKEN", "AWS_S3_SESSION_TOKEN"),
+    "endpoint_url": "AWS_S3_ENDPOINT_URL",
+    "region_name": "AWS_S3_REGION_NAME",
+    "addressing_style": "AWS_S3_ADDRESSING_STYLE",
+    "signature_version": "AWS_S3_SIGNATURE_VERSION",
+    "object_acls": "AWS_S3_OBJECT_ACLS",
+}
 
 
 class S3Backend(StorageBackend):
@@ -93,6 +104,7 @@ class S3Backend(StorageBackend):
     bytes: reusing it, even after complete, cannot store anything else under the key.
     """
 
+    #: S3's part rules are the contract's defaults.
     capabilities = Capabilities(
         enforces_size_limit=True,
         enforces_content_type=True,
@@ -100,9 +112,6 @@ class S3Backend(StorageBackend):
         cors=True,
         acls=frozenset(ACLS),
         checksums=frozenset({"md5", "sha256"}),
-        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
-        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
-        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
 
     def __init__(
@@ -155,24 +164,7 @@ class S3Backend(StorageBackend):
 
     @classmethod
     def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
-        def setting(*names: str) -> Any:
-            return next(
-                (getattr(django_settings, n) for n in names if getattr(django_settings, n, None)),
-                None,
-            )
-
-        defaults = {
-            "bucket_name": setting("AWS_BUCKET_NAME", "AWS_STORAGE_BUCKET_NAME"),
-            "access_key": setting("AWS_ACCESS_KEY_ID", "AWS_S3_ACCESS_KEY_ID"),
-            "secret_key": setting("AWS_SECRET_ACCESS_KEY", "AWS_S3_SECRET_ACCESS_KEY"),
-            "session_token": setting("AWS_SESSION_TOKEN", "AWS_S3_SESSION_TOKEN"),
-            "endpoint_url": setting("AWS_S3_ENDPOINT_URL"),
-            "region_name": setting("AWS_S3_REGION_NAME"),
-            "addressing_style": setting("AWS_S3_ADDRESSING_STYLE"),
-            "signature_version": setting("AWS_S3_SIGNATURE_VERSION"),
-            "object_acls": getattr(django_settings, "AWS_S3_OBJECT_ACLS", None),
-        }
-        return {option: value for option, value in defaults.items() if value is not None}
+        return options_from_settings(SETTING_NAMES, settings=django_settings)
 
     def presign_upload(
         self,
@@ -378,7 +370,7 @@ class S3Backend(StorageBackend):
         except ClientError as exc:
             if _status(exc) == 404:
                 error = self._bucket_not_found(key)
-                _log_failure(error, "HeadBucket")
+                log_failure(logger, error, "S3 HeadBucket")
                 raise error from exc
         except BotoCoreError:
             pass  # the object is missing as far as anyone can tell
@@ -426,7 +418,7 @@ class S3Backend(StorageBackend):
 
     def _diagnose_cors(self, origins: Sequence[str]) -> Iterator[Diagnosis]:
         if not origins:
-            yield Diagnosis("CORS", "skip", "no origins to check", NO_ORIGINS_FIX)
+            yield NO_ORIGINS_TO_CHECK
             return
         try:
             with _translate_errors(self):
@@ -439,67 +431,9 @@ class S3Backend(StorageBackend):
                 "Allow s3:GetBucketCORS to these credentials to check them here.",
             )
             return
-        for origin in origins:
-            if shortfall := cors_shortfall(rules, origin):
-                yield Diagnosis(
-                    f"CORS for {origin}",
-                    "fail",
-                    shortfall,
-                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}",
-                )
-            else:
-                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
-
-
-NO_ORIGINS_FIX = (
-    "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
-    "(or pass --origin)."
-)
-
-
-def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
-    """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
-    return {
-        "AllowedOrigins": list(origins),
-        "AllowedMethods": list(CORS_METHODS),
-        "AllowedHeaders": ["*"],
-        "ExposeHeaders": list(CORS_EXPOSED_HEADERS),
-        "MaxAgeSeconds": CORS_MAX_AGE,
-    }
-
-
-def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, r.get("AllowedOrigins", []))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
-        methods = {m.upper() for m in rule.get("AllowedMethods", [])}
-        exposed = {h.lower() for h in rule.get("ExposeHeaders", [])}
-        missing = sorted(CORS_UPLOAD_METHODS - methods)
-        missing += [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
-
-
-def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this project's upload rule, or a new one."""
-    rules = [dict(rule) for rule in current]
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    ours = upload_cors_rule([])
-    for rule in rules:
-        if {k: v for k, v in rule.items() if k not in {"AllowedOrigins", "ID"}} == {
-            k: v for k, v in ours.items() if k != "AllowedOrigins"
-        }:
-            rule["AllowedOrigins"] = [*rule["AllowedOrigins"], *missing]
-            return rules
-    return [*rules, upload_cors_rule(missing)]
+        yield from origin_diagnoses(
+            self.name, origins, lambda origin: cors_shortfall(rules, origin)
+        )
 
 
 def _checksum_fields(checksum: Checksum | None) -> dict[str, str]:
@@ -550,46 +484,38 @@ def _header(exc: ClientError, name: str) -> str | None:
     return exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(name)
 
 
-def _log_failure(error: StorageError, operation: str) -> None:
-    """One line per storage failure: backend, key and what S3 said; never a URL's query."""
-    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
-    if isinstance(error, BucketNotFound | BackendConfigurationError):
-        level = logging.ERROR
-    logger.log(
-        level,
-        "S3 %s failed on backend %s, key %s: %s",
-        operation or "request",
-        error.backend,
-        error.key or "-",
-        redact(error),
+def _translate_errors(backend: S3Backend, key: str = "") -> contextlib.AbstractContextManager[None]:
+    """SDK errors become the library's, carrying the backend and key, and are logged once."""
+    return translated_errors(
+        lambda exc: _library_error(exc, backend, key),
+        backend=backend.name,
+        key=key,
+        logger=logger,
+        what=_what_failed,
     )
 
 
-@contextlib.contextmanager
-def _translate_errors(backend: S3Backend, key: str = "") -> Iterator[None]:
-    """SDK errors become the library's, carrying the backend and key, and are logged once."""
-    context = {"backend": backend.name, "key": key}
-    operation = ""
-    try:
-        try:
-            yield
-        except ClientError as exc:
-            code, status, operation = _code(exc), _status(exc), exc.operation_name
-            if code in NO_BUCKET_CODES:
-                raise backend._bucket_not_found(key) from exc
-            if code in NOT_FOUND_CODES or code in GONE_UPLOAD_CODES:
-                raise ObjectNotFound(key, **context) from exc
-            if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "RequestTimeout"}:
-                raise StorageUnavailable(f"S3 answered {status} {code}", **context) from exc
-            raise StorageError(f"S3 refused the request: {code}", **context) from exc
-        except UNREACHABLE_ERRORS as exc:
-            raise StorageUnavailable(f"S3 could not be reached: {exc}", **context) from exc
-        except MISSING_CREDENTIALS as exc:
-            raise BackendConfigurationError(
-                f"{backend.describe()}: {exc}", hint=CREDENTIALS_HINT, **context
-            ) from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"S3 request failed: {exc}", **context) from exc
-    except StorageError as error:
-        _log_failure(error, operation)
-        raise
+def _library_error(exc: Exception, backend: S3Backend, key: str) -> StorageError | None:
+    """What an SDK exception means, in the library's errors; None for one it does not know."""
+    if isinstance(exc, ClientError):
+        code, status = _code(exc), _status(exc)
+        if code in NO_BUCKET_CODES:
+            return backend._bucket_not_found(key)
+        if code in NOT_FOUND_CODES or code in GONE_UPLOAD_CODES:
+            return ObjectNotFound(key)
+        if status >= 500 or code in UNAVAILABLE_CODES:
+            return StorageUnavailable(f"S3 answered {status} {code}")
+        return StorageError(f"S3 refused the request: {code}")
+    if isinstance(exc, UNREACHABLE_ERRORS):
+        return StorageUnavailable(f"S3 could not be reached: {exc}")
+    if isinstance(exc, MISSING_CREDENTIALS):
+        return BackendConfigurationError(f"{backend.describe()}: {exc}", hint=CREDENTIALS_HINT)
+    if isinstance(exc, BotoCoreError):
+        return StorageError(f"S3 request failed: {exc}")
+    return None
+
+
+def _what_failed(exc: Exception | None) -> str:
+    """The S3 operation that failed, for the log line: "S3 PutObject", or "S3 request"."""
+    operation = exc.operation_name if isinstance(exc, ClientError) else ""
+    return f"S3 {operation or 'request'}"
