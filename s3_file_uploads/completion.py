@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from . import quotas
 from .conf import content_type_allowed
 from .contract import ObjectInfo
 from .deletion import discard_quietly
@@ -19,6 +20,8 @@ from .media_types import essence
 from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import assemble
 from .plugins import hook
+from .profiles import get_profile
+from .quotas import QuotaExceeded
 from .redaction import redact
 from .signals import upload_completed
 
@@ -69,9 +72,11 @@ def complete_upload(upload: UploadedFile) -> Outcome:
         "completed_at": now,
         "modified": now,
     }
-    if not UploadedFile.objects.transition(
-        upload.pk, OPEN_STATES, UploadState.COMPLETED, **changes
-    ):
+    try:
+        moved = _complete_within_quota(upload, info, changes)
+    except QuotaExceeded as exceeded:
+        return _refuse(upload, str(exceeded))
+    if not moved:
         return _settled_elsewhere(upload)
     for field, value in changes.items():
         setattr(upload, field, value)
@@ -79,6 +84,24 @@ def complete_upload(upload: UploadedFile) -> Outcome:
     hook().s3_file_uploads_upload_completed(upload=upload)
     upload_completed.send(sender=UploadedFile, upload=upload)
     return Outcome(upload)
+
+
+def _complete_within_quota(upload: UploadedFile, info: ObjectInfo, changes: dict) -> bool:
+    """Move the row to COMPLETED; where its profile has a byte quota, only if the stored size
+    fits it, checked and written in one step (the create reserved the declared size)."""
+
+    def move() -> bool:
+        return UploadedFile.objects.transition(
+            upload.pk, OPEN_STATES, UploadState.COMPLETED, **changes
+        )
+
+    profile = get_profile(upload.profile)
+    if profile is None or profile.quota.bytes is None or upload.user_id is None:
+        return move()
+    with quotas.held(upload.user_id, profile):
+        now = quotas.usage(upload.user_id, profile, excluding=upload.pk)
+        quotas.check(profile, now, adding_bytes=info.size, adding_open=0)
+        return move()
 
 
 def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
@@ -100,13 +123,20 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
                 f"The stored file's {upload.checksum_algorithm} checksum "
                 f"({stored or 'not reported by storage'}) is not the declared {upload.checksum}."
             )
-    if not content_type_allowed(info.content_type or ""):
+    # The profile's current types: a list tightened since signing applies at once.
+    if not _type_accepted(upload, info.content_type or ""):
         raise UploadRefused(f"Files of type '{info.content_type}' are not accepted here.")
     if upload.content_type and essence(info.content_type) != essence(upload.content_type):
         raise UploadRefused(
             f"The file was stored as '{info.content_type}', but '{upload.content_type}' was "
             "declared; send the Content-Type the upload instruction gives."
         )
+
+
+def _type_accepted(upload: UploadedFile, content_type: str) -> bool:
+    """The row's profile admits the stored type; rows from before profiles use the flat list."""
+    profile = get_profile(upload.profile)
+    return profile.accepts_type(content_type) if profile else content_type_allowed(content_type)
 
 
 def _refuse(upload: UploadedFile, reason: str) -> Outcome:

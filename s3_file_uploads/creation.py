@@ -19,6 +19,9 @@ from .keys import generate_key
 from .media_types import DEFAULT_CONTENT_TYPE
 from .models import OPEN_STATES, UploadedFile, UploadNotOpen, UploadState
 from .multipart import plan_part_size, wants_multipart
+from .plugins import hook
+from .profiles import Profile
+from .quotas import QuotaExceeded, within_quota
 from .registry import get_backend
 
 
@@ -34,31 +37,45 @@ class Created:
     instruction: UploadInstruction | None
 
 
-def create_upload(wanted: dict[str, Any], *, user: Any) -> Created:
-    """Save a new upload for ``wanted`` (validated create fields) and sign its instruction.
+class CreateRefused(Exception):
+    """A ``before_create`` hook refused the upload; the message is its reason."""
 
-    Raises AclNotSupported, ChecksumRefused or UploadRefused (nothing is saved then), and
-    StorageError when storage cannot sign.
+
+def create_upload(wanted: dict[str, Any], *, user: Any, request: Any = None) -> Created:
+    """Save a new upload for ``wanted`` (validated create fields, ``profile`` a Profile) and
+    sign its instruction.
+
+    Raises CreateRefused (a hook's reason), QuotaExceeded, AclNotSupported, ChecksumRefused or
+    UploadRefused, and nothing is saved then; StorageError when storage cannot sign.
     """
-    backend_name = default_backend_name()
-    storage = get_backend(backend_name)
+    profile: Profile = wanted["profile"]
+    reasons = hook().s3_file_uploads_before_create(
+        request=request,
+        profile=profile,
+        name=wanted["filename"],
+        content_type=wanted["content_type"],
+        size=wanted.get("size"),
+    )
+    if reason := next((r for r in reasons if r), None):
+        raise CreateRefused(str(reason))
+    storage = get_backend(profile.backend)
     anonymous = user is None or not user.is_authenticated
     row = UploadedFile(
-        file_key=generate_key(
-            app_setting("KEY_PREFIX"), wanted.get("file_key") or wanted["filename"]
-        ),
+        file_key=generate_key(profile.key_prefix, wanted.get("file_key") or wanted["filename"]),
         filename=wanted["filename"],
         file_upload_state=UploadState.AWAIT_COMPLETE,
         user=None if anonymous else user,
         anonymous=anonymous,
-        backend=backend_name,
+        profile=profile.name,
+        backend=profile.backend,
         acl=wanted["acl"],
         content_type=wanted["content_type"],
         declared_size=wanted.get("size"),
-        size_limit=max_upload_size(),
+        size_limit=profile.max_size,
     )
     checksum = wanted.get("checksum")
-    if wants_multipart(row.declared_size, wanted.get("multipart"), storage.capabilities):
+    threshold = profile.multipart_threshold
+    if wants_multipart(row.declared_size, wanted.get("multipart"), storage.capabilities, threshold):
         instruction = None
         _start_multipart(row, storage, checksum)
     else:
@@ -67,10 +84,16 @@ def create_upload(wanted: dict[str, Any], *, user: Any) -> Created:
             max_size=row.size_limit,
             content_type=row.content_type,
             acl=row.acl,
-            expires_in=app_setting("UPLOAD_EXPIRY"),
+            expires_in=profile.upload_expiry,
             **_checksum_options(row, storage, checksum),
         )
-    row.save(force_insert=True)
+    try:
+        within_quota(user, profile, row.declared_size or 0, lambda: row.save(force_insert=True))
+    except QuotaExceeded:
+        if row.is_multipart:
+            with contextlib.suppress(StorageError):
+                storage.abort_multipart(key=row.file_key, upload_id=row.multipart_upload_id)
+        raise
     return Created(row, instruction)
 
 

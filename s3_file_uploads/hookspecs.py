@@ -13,6 +13,7 @@ import pluggy
 if TYPE_CHECKING:
     from .contract import ObjectInfo, StorageBackend
     from .models import UploadedFile
+    from .profiles import Profile
 
 PROJECT_NAME = "s3_file_uploads"
 
@@ -26,6 +27,21 @@ def s3_file_uploads_backends() -> Mapping[str, type[StorageBackend]]:
 
     Called once, when the registry is first built. A name provided by two plugins is a
     configuration error reported by the system checks.
+    """
+
+
+@hookspec
+def s3_file_uploads_before_create(
+    request: Any, profile: Profile, name: str, content_type: str, size: int | None
+) -> str | None:
+    """Called on create, after the request passed validation, before anything is signed or
+    stored: ``profile`` is the :class:`~s3_file_uploads.profiles.Profile` asked for, ``name``
+    the file's display name, ``content_type`` its declared (or guessed) type, ``size`` its
+    declared size or ``None``.
+
+    Return a reason (a string) to refuse: the client gets it in a 403 and nothing is created.
+    Return ``None`` to allow. Every implementation is called; the first reason wins. An exception
+    propagates as a server error, and nothing is created either.
     """
 
 

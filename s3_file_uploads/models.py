@@ -91,6 +91,11 @@ class UploadedFile(models.Model):
     #: anonymous is an orphan: its user was deleted.
     anonymous = models.BooleanField(default=False, editable=False)
 
+    profile = models.CharField(
+        max_length=64,
+        default="default",
+        help_text="The upload profile whose rules the row was signed under.",
+    )
     backend = models.CharField(
         max_length=64,
         blank=True,
@@ -230,6 +235,24 @@ class UploadedFile(models.Model):
             content_type=self.content_type or None,
             expires_in=app_setting("DOWNLOAD_EXPIRY"),
         )
+
+
+class QuotaLock(models.Model):
+    """One row per user and profile, updated first in a transaction that checks a quota, so
+    two creates of one user in one profile take turns (a row lock on PostgreSQL, the write lock
+    on SQLite) and cannot both pass a quota only one of them fits."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    profile = models.CharField(max_length=64)
+    touched = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "profile"], name="s3fu_one_quota_lock")
+        ]
+
+    def __str__(self) -> str:
+        return f"quota lock of user {self.user_id} in profile {self.profile}"
 
 
 class UploadNotOpen(Exception):

@@ -25,11 +25,19 @@ class PartsMissing(Exception):
         self.missing, self.wrong_size = missing, wrong_size
 
 
-def wants_multipart(size: int | None, asked: bool | None, capabilities: Capabilities) -> bool:
-    """Multipart when the client asks, or when the declared size passes the threshold."""
+def wants_multipart(
+    size: int | None,
+    asked: bool | None,
+    capabilities: Capabilities,
+    threshold: int | None = None,
+) -> bool:
+    """Multipart when the client asks, or when the declared size passes the threshold (the
+    profile's, else ``MULTIPART_THRESHOLD``)."""
     if asked is not None:
         return asked
-    return bool(capabilities.multipart and size and size > app_setting("MULTIPART_THRESHOLD"))
+    if threshold is None:
+        threshold = app_setting("MULTIPART_THRESHOLD")
+    return bool(capabilities.multipart and size and size > threshold)
 
 
 def plan_part_size(size: int, capabilities: Capabilities) -> int:

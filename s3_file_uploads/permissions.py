@@ -42,6 +42,13 @@ def permission_classes(endpoint: str = "") -> list[type[BasePermission]]:
     return [_import(path) for path in configured]
 
 
+def may_use(profile: Any, request: Any, view: Any) -> bool:
+    """Whether every permission class of ``profile`` lets ``request`` create uploads in it."""
+    if request is None or not profile.permission_classes:
+        return True
+    return all(_import(path)().has_permission(request, view) for path in profile.permission_classes)
+
+
 @cache
 def _import(path: str) -> Any:
     return import_string(path) if isinstance(path, str) else path

@@ -12,12 +12,13 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.fields import DateTimeField
 
-from .conf import app_setting, content_type_allowed, max_upload_size
 from .contract import ACLS, PRIVATE, Checksum
 from .keys import clean_display_name
 from .media_types import DEFAULT_CONTENT_TYPE, names_a_real_type
 from .models import UploadedFile
 from .multipart import MAX_PARTS_PER_BATCH
+from .permissions import may_use
+from .profiles import DEFAULT_PROFILE, Profile, get_profile, profiles
 
 #: ``type/subtype`` with optional parameters, as RFC 9110 spells a media type.
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (an RFC 9110 token)
@@ -25,11 +26,47 @@ MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"
 _datetime = DateTimeField()
 
 
+class ProfileField(serializers.ChoiceField):
+    """A profile's name in, the :class:`~s3_file_uploads.profiles.Profile` out.
+
+    Its choices are read from the settings each time, so the OpenAPI schema lists the profiles
+    that exist. A profile the requesting user may not use is refused like an unknown one, with
+    the list of those the user may use.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[], **kwargs)
+
+    @property
+    def choices(self) -> dict[str, str]:
+        return {name: name for name in profiles()}
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        """Choices come from the settings; DRF's setter has nothing to keep."""
+
+    def to_internal_value(self, data: Any) -> Profile:
+        request = self.context.get("request")
+        view = self.context.get("view")
+        profile = get_profile(data) if isinstance(data, str) else None
+        if profile is None or not may_use(profile, request, view):
+            usable = [p.name for p in profiles().values() if may_use(p, request, view)]
+            raise serializers.ValidationError(
+                f"There is no profile '{data}' you may use; use one of: "
+                f"{', '.join(usable) or 'none'}."
+            )
+        return profile
+
+    def to_representation(self, value: Any) -> str:
+        return getattr(value, "name", value)
+
+
 class UploadRequestSerializer(serializers.Serializer):
     """The body of ``POST /``: JSON or form-encoded, every field optional."""
 
+    profile = ProfileField(required=False)
     filename = serializers.CharField(required=False, allow_blank=True, max_length=1024, default="")
-    acl = serializers.ChoiceField(choices=ACLS, default=PRIVATE)
+    acl = serializers.ChoiceField(choices=ACLS, required=False)
     file_key = serializers.CharField(required=False, allow_blank=True, max_length=1024)
     content_type = serializers.CharField(required=False, allow_blank=True, max_length=255)
     size = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -60,15 +97,6 @@ class UploadRequestSerializer(serializers.Serializer):
     def validate_filename(self, value: str) -> str:
         return clean_display_name(value)
 
-    def validate_acl(self, value: str) -> str:
-        allowed = app_setting("ALLOWED_ACLS")
-        if value not in allowed:
-            raise serializers.ValidationError(
-                f"The '{value}' ACL is not allowed here; allowed: {', '.join(allowed)}. "
-                "A project enables more with S3_FILE_UPLOADS['ALLOWED_ACLS']."
-            )
-        return value
-
     def validate_content_type(self, value: str) -> str:
         value = value.strip()
         if value and not MEDIA_TYPE.match(value):
@@ -84,11 +112,25 @@ class UploadRequestSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        limit = max_upload_size()
+        profile = attrs.get("profile") or get_profile(DEFAULT_PROFILE)
+        if profile is None:
+            raise serializers.ValidationError({"profile": "No upload profile is configured."})
+        attrs["profile"] = profile
+        attrs["acl"] = acl = attrs.get("acl") or profile.default_acl
+        if acl not in profile.acls:
+            raise serializers.ValidationError({"acl": _acl_refusal(acl, profile)})
+        limit = profile.max_size
         size = attrs.get("size")
         if size is not None and limit is not None and size > limit:
             raise serializers.ValidationError(
                 {"size": f"The file is {size} bytes; the limit is {limit} bytes."}
+            )
+        if profile.quota.bytes is not None and size is None:
+            raise serializers.ValidationError(
+                {
+                    "size": f"The '{profile.name}' profile has a storage quota: send the "
+                    "file's size in bytes."
+                }
             )
         if "content_md5" in attrs and "checksum_sha256" in attrs:
             raise serializers.ValidationError(
@@ -101,8 +143,8 @@ class UploadRequestSerializer(serializers.Serializer):
         if not attrs.get("content_type"):
             guessed, _ = mimetypes.guess_type(attrs.get("filename") or "", strict=False)
             attrs["content_type"] = guessed or DEFAULT_CONTENT_TYPE
-        if not content_type_allowed(attrs["content_type"]):
-            allowed = ", ".join(app_setting("ALLOWED_CONTENT_TYPES"))
+        if not profile.accepts_type(attrs["content_type"]):
+            allowed = ", ".join(profile.content_types)
             raise serializers.ValidationError(
                 {
                     "content_type": f"Files of type '{attrs['content_type']}' are not accepted "
@@ -111,6 +153,18 @@ class UploadRequestSerializer(serializers.Serializer):
             )
         attrs["checksum"] = requested_checksum(attrs)
         return attrs
+
+
+def _acl_refusal(acl: str, profile: Profile) -> str:
+    where = (
+        "S3_FILE_UPLOADS['ALLOWED_ACLS']"
+        if profile.name == DEFAULT_PROFILE
+        else f"S3_FILE_UPLOADS['PROFILES']['{profile.name}']['ACLS']"
+    )
+    return (
+        f"The '{acl}' ACL is not allowed here; allowed: {', '.join(profile.acls)}. "
+        f"A project enables more with {where}."
+    )
 
 
 def _base64_digest(value: str, length: int, name: str) -> str:
@@ -144,6 +198,7 @@ def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
         "file_path": file_path,
         "user": upload.user_id,
         "state": upload.file_upload_state,
+        "profile": upload.profile,
         "backend": upload.backend,
         "acl": upload.acl,
         "content_type": upload.content_type,
@@ -223,4 +278,8 @@ class AccessControlListSerializer(serializers.Serializer):
 
     acl = serializers.ChoiceField(choices=ACLS, default=PRIVATE)
 
-    validate_acl = UploadRequestSerializer.validate_acl
+    def validate_acl(self, value: str) -> str:
+        profile = get_profile(DEFAULT_PROFILE)
+        if value not in profile.acls:
+            raise serializers.ValidationError(_acl_refusal(value, profile))
+        return value

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from . import schema
 from .completion import NotUploadedYet, UploadGone, complete_upload
 from .contract import UploadInstruction
-from .creation import ChecksumRefused, create_upload
+from .creation import ChecksumRefused, CreateRefused, create_upload
 from .deletion import NotOpen, abort_upload, delete_upload
 from .errors import AclNotSupported, UploadRefused
 from .models import OPEN_STATES, UploadedFile, UploadState
@@ -28,6 +28,7 @@ from .multipart import PartsMissing, plan_data, sign_parts, stored_parts
 from .parsers import LimitedJSONParser, refuse_oversized_body
 from .permissions import permission_classes
 from .plugins import hook
+from .quotas import QuotaExceeded
 from .renderers import browsable_api, usable_renderers
 from .serializers import (
     PartNumbersSerializer,
@@ -35,7 +36,7 @@ from .serializers import (
     upload_data,
 )
 from .storage_replies import storage_error_reply
-from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle
+from .throttling import COMPLETE_SCOPE, CREATE_SCOPE, UploadRateThrottle, profile_throttle_wait
 
 #: Most rows a list returns when the project sets no DRF pagination.
 UNPAGINATED_LIST_LIMIT = 100
@@ -118,10 +119,19 @@ class UploadedFileCreateView(UploadView):
 
     @schema.create_upload
     def post(self, request: Request) -> Response:
-        serializer = UploadRequestSerializer(data=request.data)
+        serializer = UploadRequestSerializer(
+            data=request.data, context={"request": request, "view": self}
+        )
         serializer.is_valid(raise_exception=True)
+        wanted = serializer.validated_data
+        if wait := profile_throttle_wait(request, wanted["profile"]):
+            self.throttled(request, wait)
         try:
-            created = create_upload(serializer.validated_data, user=request.user)
+            created = create_upload(wanted, user=request.user, request=request)
+        except CreateRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_403_FORBIDDEN)
+        except QuotaExceeded as exceeded:
+            return Response(exceeded.as_dict(), status=status.HTTP_403_FORBIDDEN)
         except AclNotSupported as refusal:
             return Response({"acl": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except ChecksumRefused as refusal:
