@@ -14,20 +14,14 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from django.core import signing
 from django.urls import include, path
 
 from s3_file_uploads.contract import Checksum, ObjectInfo
 from s3_file_uploads.errors import AclNotSupported, BackendConfigurationError, ObjectNotFound
 from s3_file_uploads.local import LocalBackend
-from s3_file_uploads.local.backend import (
-    META_DIR,
-    PART_SUFFIX,
-    TOMBSTONE_DIR,
-    UPLOAD_SALT,
-    InvalidKey,
-    UploadTooLarge,
-)
+from s3_file_uploads.local.backend import META_DIR, TOMBSTONE_DIR, InvalidKey, UploadTooLarge
+from s3_file_uploads.local.files import TEMP_SUFFIX
+from s3_file_uploads.local.grants import LOCAL, UploadGrant
 from s3_file_uploads.registry import backend_classes, get_backend
 
 # The local views under the namespace the core mounts them in, without the core's API views:
@@ -200,7 +194,7 @@ def test_streaming_past_the_limit_stops_and_leaves_no_temporary_file(backend, st
     with source.open("rb") as stream, pytest.raises(UploadTooLarge):
         backend.receive(KEY, stream, max_size=200 * 1024, content_type=PDF, length=None)
     assert files_under(store) == []
-    assert not list(store.rglob(f"*{PART_SUFFIX}"))
+    assert not list(store.rglob(f"*{TEMP_SUFFIX}"))
 
 
 def test_a_body_cut_short_leaves_no_object(live_server, backend, store):
@@ -262,11 +256,11 @@ def test_a_token_with_a_raised_limit_but_the_old_signature_is_refused(live_serve
     )
     token = token_of(instruction.url)
     payload, timestamp, signature = token.rsplit(":", 2)
-    bigger = signing.dumps(
-        {"b": "disk", "k": KEY, "s": 10**9, "t": PDF, "e": int(time.time()) + 60},
-        salt=UPLOAD_SALT,
-        compress=True,
-    ).rsplit(":", 2)[0]
+    bigger = (
+        UploadGrant("disk", KEY, 10**9, PDF, int(time.time()) + 60)
+        .sign(scope=LOCAL)
+        .rsplit(":", 2)[0]
+    )
     forged = f"{bigger}:{timestamp}:{signature}"
     assert forged != token and payload != bigger
     response = requests.put(
@@ -337,7 +331,7 @@ def test_second_put_is_refused_and_the_first_object_kept(live_server, backend, s
     assert "already" in second.json()["detail"]
     assert (store / KEY).read_bytes() == b"first"
     assert backend.stat(KEY).size == 5
-    assert not list(store.rglob(f"*{PART_SUFFIX}"))
+    assert not list(store.rglob(f"*{TEMP_SUFFIX}"))
 
 
 def test_concurrent_puts_of_one_instruction_store_exactly_one(live_server, backend, store):
@@ -362,7 +356,7 @@ def test_concurrent_puts_of_one_instruction_store_exactly_one(live_server, backe
             hashlib.md5(bodies[statuses.index(201)], usedforsecurity=False).digest()
         ).decode()
     )
-    assert not list(store.rglob(f"*{PART_SUFFIX}"))
+    assert not list(store.rglob(f"*{TEMP_SUFFIX}"))
 
 
 def test_only_put_is_accepted(live_server, backend, store):
@@ -392,11 +386,7 @@ def test_sidecar_folder_is_not_a_key(backend):
 
 def test_a_signed_key_that_escapes_is_refused_by_the_view(live_server, backend, store):
     # Even a token the server signed by mistake cannot write outside the root.
-    token = signing.dumps(
-        {"b": "disk", "k": "../outside.txt", "s": 10, "t": PDF, "e": int(time.time()) + 60},
-        salt=UPLOAD_SALT,
-        compress=True,
-    )
+    token = UploadGrant("disk", "../outside.txt", 10, PDF, int(time.time()) + 60).sign(scope=LOCAL)
     response = requests.put(
         upload_url(live_server, token, "../outside.txt"),
         data=b"x",

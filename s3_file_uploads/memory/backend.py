@@ -6,6 +6,10 @@ The upload instruction is a ``PUT`` under a token that binds the key, the size l
 type, the expiry and any declared checksum; :mod:`s3_file_uploads.memory.views` holds the request
 to them as a cloud would. Objects live as long as the backend instance: the process, or until a
 settings change rebuilds the backends.
+
+The presign verbs, grants, refusals and the views' checks are the local backend's
+(:mod:`s3_file_uploads.local.links`, ``.grants``, ``.errors``, ``.replies``, ``.serving``);
+memory links are signed under a scope of their own.
 """
 
 from __future__ import annotations
@@ -13,56 +17,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from s3_file_uploads.contract import ACLS, Capabilities, ObjectInfo
+from s3_file_uploads.errors import ObjectNotFound, StorageError
+from s3_file_uploads.local.errors import ChecksumMismatch, ObjectExists, UploadTooLarge
+from s3_file_uploads.local.grants import UploadGrant
+from s3_file_uploads.local.links import SignedLinkBackend
 
-from s3_file_uploads.contract import (
-    ACLS,
-    Capabilities,
-    Checksum,
-    ObjectInfo,
-    StorageBackend,
-    UploadInstruction,
-)
-from s3_file_uploads.errors import (
-    BackendConfigurationError,
-    ObjectNotFound,
-    StorageError,
-    UploadRefused,
-)
-
-UPLOAD_SALT = "s3_file_uploads.memory.upload"
-DOWNLOAD_SALT = "s3_file_uploads.memory.download"
-URL_NAMESPACE = "s3_file_uploads"
+#: The scope of this backend's tokens, so a local link never passes as a memory one.
+MEMORY = "memory"
 #: The host of Django's test client. The client ignores the host of an absolute URL, so URLs
 #: are absolute, as every URL in a reply must be, and a test still follows them as they are.
 DEFAULT_BASE_URL = "http://testserver"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-class ObjectExists(StorageError):
-    """An object is already stored under the key, and this backend was built create-only."""
-
-
-class UploadTooLarge(UploadRefused):
-    """More bytes arrived than the upload was signed for."""
-
-
-class ChecksumMismatch(UploadRefused):
-    """The bytes that arrived do not have the checksum the upload was signed with."""
-
-
-class TokenExpired(signing.BadSignature):
-    """A genuine token whose time is up; ``expired_at`` says when it ran out."""
-
-    def __init__(self, expired_at: datetime) -> None:
-        super().__init__(f"expired at {expired_at.isoformat().replace('+00:00', 'Z')}")
-        self.expired_at = expired_at
 
 
 @dataclass(frozen=True)
@@ -71,28 +39,7 @@ class StoredObject:
     content_type: str
 
 
-@dataclass(frozen=True)
-class UploadGrant:
-    """What one upload token allows: at most ``max_size`` bytes of ``content_type`` to ``key``."""
-
-    backend: str
-    key: str
-    max_size: int
-    content_type: str
-    checksum: Checksum | None = None
-
-
-@dataclass(frozen=True)
-class DownloadGrant:
-    """What one download token allows: a GET of ``key`` served with these headers."""
-
-    backend: str
-    key: str
-    content_disposition: str
-    content_type: str | None
-
-
-class MemoryBackend(StorageBackend):
+class MemoryBackend(SignedLinkBackend):
     """Keeps objects in this process. For tests only: nothing survives a restart.
 
     ``base_url`` prefixes every signed URL (Django's test client host by default; a test on
@@ -107,6 +54,7 @@ class MemoryBackend(StorageBackend):
         acls=frozenset(ACLS),
         checksums=frozenset({"md5", "sha256"}),
     )
+    link_scope = MEMORY
 
     def __init__(
         self, *, name: str = "", base_url: str = DEFAULT_BASE_URL, create_only: bool = True
@@ -117,42 +65,10 @@ class MemoryBackend(StorageBackend):
         self._objects: dict[str, StoredObject] = {}
         self._lock = threading.Lock()
 
-    # The contract -----------------------------------------------------------------------------
+    # The contract (the presign verbs are SignedLinkBackend's) --------------------------------
 
     def describe(self) -> str:
         return f"the memory of this process ('{self.name}' storage)"
-
-    def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
-    ) -> UploadInstruction:
-        _check_key(key)
-        self.map_acl(acl)
-        expires_at = int(time.time()) + expires_in
-        grant: dict[str, Any] = {"b": self.name, "k": key, "s": max_size, "t": content_type}
-        if checksum is not None:
-            grant["c"] = [checksum.algorithm, checksum.value]
-        token = _sign(grant, UPLOAD_SALT, expires_at)
-        return UploadInstruction(
-            method="PUT",
-            url=self._url("memory-upload", token, key),
-            headers={"Content-Type": content_type},
-            expires_at=datetime.fromtimestamp(expires_at, UTC),
-        )
-
-    def presign_download(
-        self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
-    ) -> str:
-        _check_key(key)
-        grant = {"b": self.name, "k": key, "d": content_disposition, "t": content_type}
-        token = _sign(grant, DOWNLOAD_SALT, int(time.time()) + expires_in)
-        return self._url("memory-download", token, key)
 
     def stat(self, key: str) -> ObjectInfo:
         return _info(key, self._stored(key))
@@ -168,7 +84,7 @@ class MemoryBackend(StorageBackend):
 
         For tests that skip the browser step; replaces what the key held.
         """
-        _check_key(key)
+        self._check_key(key)
         stored = StoredObject(bytes(data), content_type)
         with self._lock:
             self._objects[key] = stored
@@ -213,53 +129,16 @@ class MemoryBackend(StorageBackend):
 
     # Private helpers --------------------------------------------------------------------------
 
+    def _check_key(self, key: str) -> None:
+        if not isinstance(key, str) or not key or "\x00" in key or key.startswith("/"):
+            raise StorageError(f"'{key}' is not a valid object key")
+
     def _stored(self, key: str) -> StoredObject:
         with self._lock:
             stored = self._objects.get(key)
         if stored is None:
             raise ObjectNotFound(key)
         return stored
-
-    def _url(self, view: str, token: str, key: str) -> str:
-        try:
-            path = reverse(f"{URL_NAMESPACE}:{view}", args=[token, key])
-        except NoReverseMatch as exc:
-            raise BackendConfigurationError(
-                f"The memory backend's '{view}' URL is not installed.",
-                hint='Include the app\'s URLs: path("...", include("s3_file_uploads.urls")).',
-            ) from exc
-        return self.base_url + path
-
-
-def load_upload_grant(token: str) -> UploadGrant:
-    """The grant a token carries; raises ``signing.BadSignature`` (or :class:`TokenExpired`)."""
-    data = _load(token, UPLOAD_SALT)
-    checksum = Checksum(*data["c"]) if data.get("c") else None
-    return UploadGrant(data["b"], data["k"], int(data["s"]), data["t"], checksum)
-
-
-def load_download_grant(token: str) -> DownloadGrant:
-    """The grant a token carries; raises ``signing.BadSignature`` (or :class:`TokenExpired`)."""
-    data = _load(token, DOWNLOAD_SALT)
-    return DownloadGrant(data["b"], data["k"], data["d"], data["t"])
-
-
-def _sign(grant: dict[str, Any], salt: str, expires_at: int) -> str:
-    return signing.dumps({**grant, "e": expires_at}, salt=salt, compress=True)
-
-
-def _load(token: str, salt: str) -> dict[str, Any]:
-    data = signing.loads(token, salt=salt)
-    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
-        raise signing.BadSignature("malformed token")
-    if time.time() > data["e"]:
-        raise TokenExpired(datetime.fromtimestamp(data["e"], UTC))
-    return data
-
-
-def _check_key(key: str) -> None:
-    if not isinstance(key, str) or not key or "\x00" in key or key.startswith("/"):
-        raise StorageError(f"'{key}' is not a valid object key")
 
 
 def _info(key: str, stored: StoredObject) -> ObjectInfo:
