@@ -7,11 +7,9 @@ import contextlib
 import logging
 import re
 import secrets
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from fnmatch import fnmatchcase
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,16 +26,13 @@ from azure.storage.blob import (
     BlobBlock,
     BlobClient,
     BlobSasPermissions,
-    BlobServiceClient,
     ContentSettings,
-    CorsRule,
-    ExponentialRetry,
     UserDelegationKey,
     generate_blob_sas,
 )
 from django.core import checks
 
-from s3_file_uploads.conf import app_setting, max_upload_size
+from s3_file_uploads.conf import app_setting, max_upload_size, options_from_settings
 from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
@@ -49,8 +44,9 @@ from s3_file_uploads.contract import (
     StoredPart,
     UploadInstruction,
     expires_at,
-    origin_allowed,
 )
+from s3_file_uploads.cors_checks import NO_ORIGINS_TO_CHECK, origin_diagnoses
+from s3_file_uploads.error_boundary import translated_errors
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
@@ -60,6 +56,27 @@ from s3_file_uploads.errors import (
     StorageUnavailable,
 )
 from s3_file_uploads.redaction import redact
+
+from .cors import MAXIMUM_CORS_RULES, cors_shortfall, merge_cors_rules, rule_dict
+from .credentials import (
+    CREDENTIALS_HINT,
+    default_account_url,
+    resolve_credential,
+    service_client,
+    service_options,
+)
+from .delegation_keys import (
+    MAXIMUM_DELEGATION_SAS_EXPIRY,
+    USER_DELEGATION_KEY_REFRESH_MARGIN,
+    UserDelegationKeyCache,
+    check_lifetime,
+)
+
+#: The backend, and names that moved to sibling modules but stay importable from here.
+__all__ = ["USER_DELEGATION_KEY_REFRESH_MARGIN", "AzureBackend"]
+
+#: The cache's name from when it lived in this module.
+_UserDelegationKeyCache = UserDelegationKeyCache
 
 logger = logging.getLogger(__name__)
 
@@ -73,31 +90,8 @@ MINIMUM_UPLOAD_PART_SIZE = 1024 * 1024
 #: Block ids are the part number in six digits (base64 on the wire): one length for every
 #: block of a blob, as Azure requires, and room for MAXIMUM_UPLOAD_PARTS_COUNT.
 BLOCK_ID_DIGITS = 6
-#: Azure refuses a user delegation key valid for longer than this.
-MAXIMUM_USER_DELEGATION_KEY_LIFETIME = 7 * 24 * 3600
-#: A cached user delegation key is replaced once a new SAS would end this close to its expiry.
-USER_DELEGATION_KEY_REFRESH_MARGIN = 5 * 60
-#: How far back a new user delegation key's validity starts, for clocks that disagree.
-CLOCK_SKEW = 5 * 60
-#: A SAS signed with a user delegation key cannot outlive the key.
-MAXIMUM_DELEGATION_SAS_EXPIRY = (
-    MAXIMUM_USER_DELEGATION_KEY_LIFETIME - USER_DELEGATION_KEY_REFRESH_MARGIN
-)
 #: Expiry settings above this earn a system check warning: a leaked URL stays usable that long.
 RECOMMENDED_MAXIMUM_EXPIRY = 24 * 3600
-#: The service-wide CORS rule limit, and what one browser upload rule allows.
-MAXIMUM_CORS_RULES = 5
-CORS_METHODS = ("PUT", "GET", "HEAD", "OPTIONS")
-CORS_ALLOWED_HEADERS = ("x-ms-blob-type", "content-type", "content-md5", "x-ms-*")
-CORS_EXPOSED_HEADERS = ("ETag",)
-CORS_MAX_AGE = 3600
-#: What a browser upload's preflight asks for: the PUT and the instruction's headers.
-CORS_UPLOAD_METHODS = ("PUT",)
-CORS_UPLOAD_HEADERS = ("x-ms-blob-type", "content-type")
-CREDENTIALS_HINT = (
-    "Check AZURE_CONNECTION_STRING, or AZURE_ACCOUNT_NAME with AZURE_ACCOUNT_KEY; a token "
-    "credential needs the Storage Blob Data Contributor role on the container."
-)
 #: Create, not write: a finished (and checked) upload cannot be overwritten with the same URL.
 UPLOAD_PERMISSION = BlobSasPermissions(create=True)
 DOWNLOAD_PERMISSION = BlobSasPermissions(read=True)
@@ -112,11 +106,21 @@ BROKEN_COPY = frozenset({"failed", "aborted"})
 DEFAULT_STAGING_PREFIX = "multipart-staging/"
 _UPLOAD_TOKEN = re.compile(r"[0-9a-f]{32}")
 _BLOCK_ID = re.compile(rf"[0-9]{{{BLOCK_ID_DIGITS}}}")
-#: Seconds before the first retry of a failed request (then doubling), kept short for requests.
-RETRY_BACKOFF = 1
-#: ``token_credential="default"`` builds azure-identity's DefaultAzureCredential.
-DEFAULT_AZURE_CREDENTIAL = "default"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Each option's flat Django setting: django-storages' names.
+SETTING_NAMES = {
+    "container": "AZURE_CONTAINER",
+    "account_name": "AZURE_ACCOUNT_NAME",
+    "account_key": "AZURE_ACCOUNT_KEY",
+    "connection_string": "AZURE_CONNECTION_STRING",
+    "token_credential": "AZURE_TOKEN_CREDENTIAL",
+    "custom_domain": "AZURE_CUSTOM_DOMAIN",
+    "endpoint_suffix": "AZURE_ENDPOINT_SUFFIX",
+    "ssl": "AZURE_SSL",
+    "api_version": "AZURE_API_VERSION",
+    "timeout": "AZURE_CONNECTION_TIMEOUT_SECS",
+    "client_options": "AZURE_CLIENT_OPTIONS",
+}
 
 
 class AzureBackend(StorageBackend):
@@ -173,12 +177,7 @@ class AzureBackend(StorageBackend):
                 f"The Azure backend configuration '{name}' has no container.",
                 hint="Set AZURE_CONTAINER, or 'container' in the configuration's OPTIONS.",
             )
-        if not 0 < user_delegation_key_lifetime <= MAXIMUM_USER_DELEGATION_KEY_LIFETIME:
-            raise BackendConfigurationError(
-                f"user_delegation_key_lifetime must be between 1 and "
-                f"{MAXIMUM_USER_DELEGATION_KEY_LIFETIME} seconds (7 days).",
-                hint="Leave it unset for the default of one day.",
-            )
+        check_lifetime(user_delegation_key_lifetime)
         if not staging_prefix:
             raise BackendConfigurationError(
                 "staging_prefix must not be empty: staging blobs need a prefix of their own.",
@@ -187,26 +186,19 @@ class AzureBackend(StorageBackend):
         self.container = container
         self.staging_prefix = staging_prefix
         self.copy_wait = copy_wait
-        options: dict[str, Any] = {
-            "connection_timeout": timeout,
-            "read_timeout": timeout,
-            "retry_policy": ExponentialRetry(
-                initial_backoff=RETRY_BACKOFF,
-                increment_base=2,
-                retry_total=max_retries,
-                random_jitter_range=RETRY_BACKOFF / 2,
-            ),
-            **({"api_version": api_version} if api_version else {}),
-            **(client_options or {}),
-        }
-        self._service, self._account_key = _service_client(
+        self._service, self._account_key = service_client(
             name=name,
             account_name=account_name,
             account_key=account_key,
             connection_string=connection_string,
-            token_credential=_resolve_credential(token_credential),
-            account_url=account_url or _default_account_url(account_name, endpoint_suffix, ssl),
-            options=options,
+            token_credential=resolve_credential(token_credential),
+            account_url=account_url or default_account_url(account_name, endpoint_suffix, ssl),
+            options=service_options(
+                timeout=timeout,
+                max_retries=max_retries,
+                api_version=api_version,
+                extra=client_options,
+            ),
         )
         self.account_name = self._service.account_name
         self._container = self._service.get_container_client(container)
@@ -217,32 +209,13 @@ class AzureBackend(StorageBackend):
         )
         self._delegation_keys = None
         if not self._account_key:
-            self._delegation_keys = _UserDelegationKeyCache(
+            self._delegation_keys = UserDelegationKeyCache(
                 self._fetch_user_delegation_key, user_delegation_key_lifetime
             )
 
     @classmethod
     def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
-        def setting(*names: str) -> Any:
-            return next(
-                (getattr(django_settings, n) for n in names if getattr(django_settings, n, None)),
-                None,
-            )
-
-        defaults = {
-            "container": setting("AZURE_CONTAINER"),
-            "account_name": setting("AZURE_ACCOUNT_NAME"),
-            "account_key": setting("AZURE_ACCOUNT_KEY"),
-            "connection_string": setting("AZURE_CONNECTION_STRING"),
-            "token_credential": setting("AZURE_TOKEN_CREDENTIAL"),
-            "custom_domain": setting("AZURE_CUSTOM_DOMAIN"),
-            "endpoint_suffix": setting("AZURE_ENDPOINT_SUFFIX"),
-            "ssl": getattr(django_settings, "AZURE_SSL", None),
-            "api_version": setting("AZURE_API_VERSION"),
-            "timeout": setting("AZURE_CONNECTION_TIMEOUT_SECS"),
-            "client_options": setting("AZURE_CLIENT_OPTIONS"),
-        }
-        return {option: value for option, value in defaults.items() if value is not None}
+        return options_from_settings(SETTING_NAMES, settings=django_settings)
 
     def check(self) -> list[Any]:
         messages: list[Any] = []
@@ -461,7 +434,7 @@ class AzureBackend(StorageBackend):
         logger.info(
             "CORS rules of %s on backend %s now admit %s", self.describe(), self.name, origins
         )
-        return [_rule_dict(rule) for rule in rules]
+        return [rule_dict(rule) for rule in rules]
 
     def describe(self) -> str:
         return f"Azure container '{self.container}' of account '{self.account_name}'"
@@ -495,13 +468,7 @@ class AzureBackend(StorageBackend):
 
     def _diagnose_cors(self, origins: Sequence[str]) -> Iterator[Diagnosis]:
         if not origins:
-            yield Diagnosis(
-                "CORS",
-                "skip",
-                "no origins to check",
-                "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
-                "(or pass --origin).",
-            )
+            yield NO_ORIGINS_TO_CHECK
             return
         try:
             with _translate_errors(self):
@@ -515,14 +482,9 @@ class AzureBackend(StorageBackend):
                 "here; or compare them in the Azure portal (Resource sharing (CORS)).",
             )
             return
-        for origin in origins:
-            if shortfall := cors_shortfall(rules, origin):
-                fix = (
-                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}"
-                )
-                yield Diagnosis(f"CORS for {origin}", "fail", shortfall, fix)
-            else:
-                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
+        yield from origin_diagnoses(
+            self.name, origins, lambda origin: cors_shortfall(rules, origin)
+        )
 
     def _container_hint(self) -> str:
         return (
@@ -612,200 +574,6 @@ class AzureBackend(StorageBackend):
                 raise
 
 
-class _UserDelegationKeyCache:
-    """One user delegation key, shared by every thread and replaced before it runs out.
-
-    ``key_until(moment)`` returns a key still valid ``USER_DELEGATION_KEY_REFRESH_MARGIN`` after
-    ``moment``, fetching a new one (once, whichever thread asks first) when the cached key
-    would expire sooner.
-    """
-
-    def __init__(
-        self,
-        fetch: Callable[[datetime, datetime], UserDelegationKey],
-        lifetime: int,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._fetch, self._lifetime, self._clock = fetch, lifetime, clock
-        self._lock = threading.Lock()
-        self._key: UserDelegationKey | None = None
-        self._expires_at = datetime.min.replace(tzinfo=UTC)
-
-    def key_until(self, moment: datetime) -> UserDelegationKey:
-        needed_until = moment + timedelta(seconds=USER_DELEGATION_KEY_REFRESH_MARGIN)
-        with self._lock:
-            if self._key is None or self._expires_at < needed_until:
-                now = self._clock().replace(microsecond=0)
-                expiry = min(
-                    max(now + timedelta(seconds=self._lifetime), needed_until),
-                    now + timedelta(seconds=MAXIMUM_USER_DELEGATION_KEY_LIFETIME),
-                )
-                key = self._fetch(now - timedelta(seconds=CLOCK_SKEW), expiry)
-                self._key = key
-                self._expires_at = _parse_time(key.signed_expiry) or expiry
-            return self._key
-
-
-def _service_client(
-    *,
-    name: str,
-    account_name: str | None,
-    account_key: str | None,
-    connection_string: str | None,
-    token_credential: Any,
-    account_url: str | None,
-    options: dict[str, Any],
-) -> tuple[BlobServiceClient, str | None]:
-    """The one client of a configuration, and the account key that signs SAS (if any).
-
-    Precedence as in django-storages: connection string, account key, token credential.
-    """
-    try:
-        if connection_string:
-            service = BlobServiceClient.from_connection_string(connection_string, **options)
-            key = getattr(service.credential, "account_key", None)
-            if key:
-                return service, key
-            if not token_credential:
-                raise BackendConfigurationError(
-                    f"The connection string of the Azure backend configuration '{name}' holds "
-                    "no AccountKey, so it cannot sign upload URLs.",
-                    hint="Use a connection string with AccountKey=..., or set "
-                    "AZURE_TOKEN_CREDENTIAL to sign user delegation SAS instead.",
-                )
-            account_url = service.primary_endpoint
-        elif account_key:
-            if not account_name:
-                raise BackendConfigurationError(
-                    f"The Azure backend configuration '{name}' has an account key but no "
-                    "account name.",
-                    hint="Set AZURE_ACCOUNT_NAME, or 'account_name' in OPTIONS.",
-                )
-            credential = {"account_name": account_name, "account_key": account_key}
-            return BlobServiceClient(account_url, credential, **options), account_key
-        if token_credential:
-            if not account_url:
-                raise BackendConfigurationError(
-                    f"The Azure backend configuration '{name}' has a token credential but no "
-                    "account.",
-                    hint="Set AZURE_ACCOUNT_NAME, or 'account_url' in OPTIONS.",
-                )
-            if urlsplit(account_url).scheme != "https":
-                raise BackendConfigurationError(
-                    f"The Azure backend configuration '{name}' uses a token credential over "
-                    f"{account_url}; Azure accepts tokens over HTTPS only.",
-                    hint="Use an https:// account_url (and AZURE_SSL = True).",
-                )
-            return BlobServiceClient(account_url, token_credential, **options), None
-    except ValueError as exc:
-        raise BackendConfigurationError(
-            f"The Azure backend configuration '{name}' is malformed: {exc}",
-            hint="Check AZURE_CONNECTION_STRING, AZURE_ACCOUNT_NAME and account_url.",
-        ) from exc
-    raise BackendConfigurationError(
-        f"The Azure backend configuration '{name}' has no credentials to sign URLs with.",
-        hint="Set AZURE_CONNECTION_STRING, or AZURE_ACCOUNT_NAME with AZURE_ACCOUNT_KEY, or "
-        'AZURE_ACCOUNT_NAME with AZURE_TOKEN_CREDENTIAL (or token_credential="default" with '
-        "django-s3-file-upload-azure[identity]). A SAS token alone cannot sign new SAS.",
-    )
-
-
-def _resolve_credential(token_credential: Any) -> Any:
-    if token_credential != DEFAULT_AZURE_CREDENTIAL:
-        return token_credential
-    try:
-        from azure.identity import DefaultAzureCredential
-    except ImportError as exc:
-        raise BackendConfigurationError(
-            'token_credential="default" needs azure-identity, which is not installed.',
-            hint='pip install "django-s3-file-upload-azure[identity]"',
-        ) from exc
-    return DefaultAzureCredential()
-
-
-def _default_account_url(account_name: str | None, endpoint_suffix: str, ssl: bool) -> str | None:
-    if not account_name:
-        return None
-    return f"{'https' if ssl else 'http'}://{account_name}.blob.{endpoint_suffix}"
-
-
-def upload_cors_rule(origins: Sequence[str]) -> CorsRule:
-    """The rule ``configure_cors`` sets: browser PUTs (single and parts) from ``origins``."""
-    return CorsRule(
-        list(origins),
-        list(CORS_METHODS),
-        allowed_headers=list(CORS_ALLOWED_HEADERS),
-        exposed_headers=list(CORS_EXPOSED_HEADERS),
-        max_age_in_seconds=CORS_MAX_AGE,
-    )
-
-
-def cors_shortfall(rules: Sequence[CorsRule], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, _items(r.allowed_origins))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
-        methods = {m.upper() for m in _items(rule.allowed_methods)}
-        allowed = [h.lower() for h in _items(rule.allowed_headers)]
-        exposed = [h.lower() for h in _items(rule.exposed_headers)]
-        missing = [m for m in CORS_UPLOAD_METHODS if m not in methods]
-        missing += [h for h in CORS_UPLOAD_HEADERS if not any(fnmatchcase(h, p) for p in allowed)]
-        missing += [
-            f"exposed {h}"
-            for h in CORS_EXPOSED_HEADERS
-            if not any(fnmatchcase(h.lower(), p) for p in exposed)
-        ]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
-
-
-def merge_cors_rules(current: Sequence[CorsRule], origins: Sequence[str]) -> list[CorsRule]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this backend's upload rule, or a new one."""
-    rules = list(current)
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    for index, rule in enumerate(rules):
-        if _is_upload_rule(rule):
-            rules[index] = upload_cors_rule([*_items(rule.allowed_origins), *missing])
-            return rules
-    return [*rules, upload_cors_rule(missing)]
-
-
-def _items(value: str | Sequence[str] | None) -> list[str]:
-    """A CORS rule's list, which the SDK keeps as comma-separated text."""
-    if isinstance(value, str) or value is None:
-        return [item.strip() for item in (value or "").split(",") if item.strip()]
-    return [item.strip() for item in value if item.strip()]
-
-
-def _is_upload_rule(rule: CorsRule) -> bool:
-    def items(value: str) -> set[str]:
-        return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
-
-    return items(rule.allowed_methods) == {m.lower() for m in CORS_METHODS} and items(
-        rule.allowed_headers
-    ) == {h.lower() for h in CORS_ALLOWED_HEADERS}
-
-
-def _rule_dict(rule: CorsRule) -> dict[str, Any]:
-    def items(value: str) -> list[str]:
-        return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-    return {
-        "allowed_origins": items(rule.allowed_origins),
-        "allowed_methods": items(rule.allowed_methods),
-        "allowed_headers": items(rule.allowed_headers),
-        "exposed_headers": items(rule.exposed_headers),
-        "max_age_in_seconds": rule.max_age_in_seconds,
-    }
-
-
 def _parse_upload_id(upload_id: str) -> tuple[str, str]:
     """``TOKEN:CONTENT_TYPE`` as start_multipart made it; anything else is no upload of ours."""
     token, _, content_type = upload_id.partition(":")
@@ -831,63 +599,39 @@ def _copy_status(props: Any) -> str | None:
     return getattr(copy, "status", None) if copy else None
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-@contextlib.contextmanager
-def _translate_errors(backend: AzureBackend, key: str = "") -> Iterator[None]:
+def _translate_errors(
+    backend: AzureBackend, key: str = ""
+) -> contextlib.AbstractContextManager[None]:
     """SDK errors become the library's, carrying the backend and key, and are logged once."""
-    context = {"backend": backend.name, "key": key}
-    try:
-        try:
-            yield
-        except ResourceNotFoundError as exc:
-            if exc.error_code == "ContainerNotFound":
-                raise BucketNotFound(
-                    backend.container, kind="container", hint=backend._container_hint(), **context
-                ) from exc
-            raise ObjectNotFound(key, **context) from exc
-        except (ServiceRequestError, ServiceResponseError) as exc:
-            raise StorageUnavailable(
-                f"Azure Blob Storage could not be reached: {redact(exc)}", **context
-            ) from exc
-        except HttpResponseError as exc:
-            status = exc.status_code or 0
-            code = getattr(exc.error_code, "value", exc.error_code) or status
-            if status >= 500:
-                raise StorageUnavailable(
-                    f"Azure Blob Storage answered {status} {code}", **context
-                ) from exc
-            raise StorageError(
-                f"Azure Blob Storage refused the request: {code}", **context
-            ) from exc
-        except AzureError as exc:
-            raise StorageError(
-                f"Azure Blob Storage request failed: {redact(exc)}", **context
-            ) from exc
-    except StorageError as error:
-        error.backend, error.key = error.backend or backend.name, error.key or key
-        _log_failure(error)
-        raise
-
-
-def _log_failure(error: StorageError) -> None:
-    """One line per storage failure: backend, key and what Azure said; never a SAS."""
-    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
-    if isinstance(error, BucketNotFound | BackendConfigurationError):
-        level = logging.ERROR
-    logger.log(
-        level,
-        "Azure Blob Storage request failed on backend %s, key %s: %s",
-        error.backend,
-        error.key or "-",
-        redact(error),
+    return translated_errors(
+        lambda exc: _library_error(exc, backend, key),
+        backend=backend.name,
+        key=key,
+        logger=logger,
+        what="Azure Blob Storage request",
     )
+
+
+def _library_error(exc: Exception, backend: AzureBackend, key: str) -> StorageError | None:
+    """What an SDK exception means, in the library's errors; None for one it does not know."""
+    if isinstance(exc, ResourceNotFoundError):
+        if exc.error_code == "ContainerNotFound":
+            return BucketNotFound(
+                backend.container, kind="container", hint=backend._container_hint()
+            )
+        return ObjectNotFound(key)
+    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+        return StorageUnavailable(f"Azure Blob Storage could not be reached: {redact(exc)}")
+    if isinstance(exc, HttpResponseError):
+        status = exc.status_code or 0
+        code = getattr(exc.error_code, "value", exc.error_code) or status
+        if status >= 500:
+            return StorageUnavailable(f"Azure Blob Storage answered {status} {code}")
+        return StorageError(f"Azure Blob Storage refused the request: {code}")
+    if isinstance(exc, AzureError):
+        return StorageError(f"Azure Blob Storage request failed: {redact(exc)}")
+    return None
