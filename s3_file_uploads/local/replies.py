@@ -9,6 +9,8 @@ Django reply, and each says what to change.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.core import signing
@@ -31,6 +33,19 @@ class Refused(Exception):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.response = error(status, detail)
+
+
+def answers_refusals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let a view raise :class:`Refused` from any check: the refusal's 4xx becomes the reply."""
+
+    @functools.wraps(view)
+    def answering(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as refusal:
+            return refusal.response
+
+    return answering
 
 
 def verify_link(

@@ -1,7 +1,8 @@
 """The local backend's storage endpoints: what S3 would answer, answered by Django.
 
-Every view trusts nothing but its signed token (checked by :mod:`.replies`). Errors are JSON
-``{"detail": "..."}``, the shape the browser client reads from every Django reply.
+Every view trusts nothing but its signed token, checked by :mod:`.replies` (a failed check
+raises :class:`~.replies.Refused`, which ``answers_refusals`` turns into the reply). Errors are
+JSON ``{"detail": "..."}``, the shape the browser client reads from every Django reply.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from .errors import (
     WrongPartLength,
 )
 from .grants import DownloadGrant, PartGrant, UploadGrant
-from .replies import Refused, declared_length, error, stored, too_large, upload_length, verify_link
+from .replies import (
+    answers_refusals,
+    declared_length,
+    error,
+    stored,
+    too_large,
+    upload_length,
+    verify_link,
+)
 from .serving import serve_file
 
 logger = logging.getLogger(__name__)
@@ -33,16 +42,13 @@ logger = logging.getLogger(__name__)
 
 @csrf_exempt
 @require_http_methods(["PUT"])
+@answers_refusals
 def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Store the raw body under the token's key: 201, or a 4xx saying what to change."""
-    try:
-        grant, backend = verify_link(
-            UploadGrant, token, key, backend_type=LocalBackend, renew="ask the server for a new one"
-        )
-        length = upload_length(request, grant)
-    except Refused as refusal:
-        return refusal.response
-
+    grant, backend = verify_link(
+        UploadGrant, token, key, backend_type=LocalBackend, renew="ask the server for a new one"
+    )
+    length = upload_length(request, grant)
     try:
         info = backend.receive(
             grant.key,
@@ -74,27 +80,25 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["PUT"])
+@answers_refusals
 def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Stage one part of a multipart upload: 200 with its ETag, or a 4xx saying what to change.
 
     The token binds the key, the upload id, the part number and the part's exact length; a
     body of any other length is refused before a byte is stored.
     """
-    try:
-        grant, backend = verify_link(
-            PartGrant,
-            token,
-            key,
-            backend_type=LocalBackend,
-            renew="ask the server to sign the part again",
-        )
-        if request.GET.get("uploadId", grant.upload_id) != grant.upload_id or request.GET.get(
-            "partNumber", str(grant.part_number)
-        ) != str(grant.part_number):
-            raise Refused(403, "This part link was signed for another upload or part number.")
-        length = declared_length(request, "the part")
-    except Refused as refusal:
-        return refusal.response
+    grant, backend = verify_link(
+        PartGrant,
+        token,
+        key,
+        backend_type=LocalBackend,
+        renew="ask the server to sign the part again",
+    )
+    if request.GET.get("uploadId", grant.upload_id) != grant.upload_id or request.GET.get(
+        "partNumber", str(grant.part_number)
+    ) != str(grant.part_number):
+        return error(403, "This part link was signed for another upload or part number.")
+    length = declared_length(request, "the part")
     try:
         part = backend.receive_part(grant, request, length=length)
     except WrongPartLength as exc:
@@ -111,18 +115,16 @@ def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@answers_refusals
 def download(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Serve the token's object with its signed headers; honours one ``Range: bytes=a-b``."""
-    try:
-        grant, backend = verify_link(
-            DownloadGrant,
-            token,
-            key,
-            backend_type=LocalBackend,
-            renew="request the file again for a new one",
-        )
-    except Refused as refusal:
-        return refusal.response
+    grant, backend = verify_link(
+        DownloadGrant,
+        token,
+        key,
+        backend_type=LocalBackend,
+        renew="request the file again for a new one",
+    )
     try:
         file = backend.path(grant.key).open("rb")
     except (InvalidKey, FileNotFoundError, NotADirectoryError, IsADirectoryError):

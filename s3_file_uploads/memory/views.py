@@ -15,7 +15,7 @@ from s3_file_uploads.errors import ObjectNotFound
 from s3_file_uploads.local.errors import ChecksumMismatch, ObjectExists, UploadTooLarge
 from s3_file_uploads.local.grants import DownloadGrant, UploadGrant
 from s3_file_uploads.local.replies import (
-    Refused,
+    answers_refusals,
     error,
     stored,
     too_large,
@@ -29,15 +29,13 @@ from .backend import MemoryBackend
 
 @csrf_exempt
 @require_http_methods(["PUT"])
+@answers_refusals
 def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Store the raw body under the token's key: 201, or a 4xx saying what to change."""
-    try:
-        grant, backend = verify_link(
-            UploadGrant, token, key, backend_type=MemoryBackend, renew="ask for a new one"
-        )
-        length = upload_length(request, grant)
-    except Refused as refusal:
-        return refusal.response
+    grant, backend = verify_link(
+        UploadGrant, token, key, backend_type=MemoryBackend, renew="ask for a new one"
+    )
+    length = upload_length(request, grant)
     # read(), not body: the body is bounded by the signed limit, not DATA_UPLOAD_MAX_MEMORY_SIZE.
     data = request.read(length)
     if len(data) != length:
@@ -54,18 +52,16 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@answers_refusals
 def download(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Serve the token's object with its signed headers."""
-    try:
-        grant, backend = verify_link(
-            DownloadGrant,
-            token,
-            key,
-            backend_type=MemoryBackend,
-            renew="request the file again for a new one",
-        )
-    except Refused as refusal:
-        return refusal.response
+    grant, backend = verify_link(
+        DownloadGrant,
+        token,
+        key,
+        backend_type=MemoryBackend,
+        renew="request the file again for a new one",
+    )
     try:
         info = backend.stat(grant.key)
         data = backend.get(grant.key)
