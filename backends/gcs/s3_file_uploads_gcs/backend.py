@@ -6,27 +6,25 @@ import contextlib
 import dataclasses
 import logging
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
-from xml.etree import ElementTree
 
-import google.auth
 import google.auth.credentials
 import google.auth.exceptions
-import google.auth.transport.requests
 import requests
 from django.core import checks
 from google.api_core import exceptions as api_exceptions
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
-from google.oauth2 import service_account
 
-from s3_file_uploads.conf import app_setting
+from s3_file_uploads.conf import app_setting, options_from_settings
 from s3_file_uploads.contract import (
     ACLS,
+    MAXIMUM_UPLOAD_PART_SIZE,
+    MAXIMUM_UPLOAD_PARTS_COUNT,
+    MINIMUM_UPLOAD_PART_SIZE,
     PRIVATE,
     Capabilities,
     Checksum,
@@ -37,8 +35,9 @@ from s3_file_uploads.contract import (
     StoredPart,
     UploadInstruction,
     expires_at,
-    origin_allowed,
 )
+from s3_file_uploads.cors_checks import NO_ORIGINS_TO_CHECK, origin_diagnoses
+from s3_file_uploads.error_boundary import log_failure, translated_errors
 from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
@@ -49,43 +48,60 @@ from s3_file_uploads.errors import (
 )
 from s3_file_uploads.redaction import redact
 
+from .cors import cors_shortfall, merge_cors_rules, upload_cors_rule
+from .credentials import Signer, load_credentials
+from .multipart_xml import (
+    LIST_PARTS_PAGE_SIZE,
+    complete_multipart_body,
+    initiated_upload_id,
+    parse_list_parts,
+    raise_for_error_document,
+    xml_error,
+)
+
+#: The backend, and names that moved to sibling modules but stay importable from here (the
+#: XML API's part rules are S3's: the contract's defaults).
+__all__ = [
+    "MAXIMUM_UPLOAD_PARTS_COUNT",
+    "MAXIMUM_UPLOAD_PART_SIZE",
+    "MINIMUM_UPLOAD_PART_SIZE",
+    "GCSBackend",
+    "complete_multipart_body",
+    "cors_shortfall",
+    "merge_cors_rules",
+    "parse_list_parts",
+    "upload_cors_rule",
+]
+
+#: The name from when it lived in this module.
+_raise_for_error_document = raise_for_error_document
+
 logger = logging.getLogger(__name__)
 
 #: GCS refuses a V4 signature (signed URL or POST policy) valid for longer than this.
 MAXIMUM_SIGNED_EXPIRY = 7 * 24 * 3600
 #: ``content-length-range`` is inclusive; an empty upload is never what the browser meant.
 MINIMUM_UPLOAD_SIZE = 1
-#: The IAM signBlob API wants a token with this scope; it covers every storage call as well.
-CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 #: Status codes worth retrying later, besides every 5xx.
 UNAVAILABLE_CODES = frozenset({408, 429})
 #: How google-cloud-storage words a signBlob call that IAM answered (not a network failure).
 IAM_REFUSAL_PREFIX = "Error calling the IAM"
-CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
-#: GCS documents no wildcard for ``responseHeader``, so the ``x-goog-*`` headers are named.
-CORS_RESPONSE_HEADERS = (
-    "Content-Type",
-    "ETag",
-    "x-goog-resumable",
-    "x-goog-content-length-range",
-    "x-goog-hash",
-    "x-goog-generation",
-)
-CORS_MAX_AGE = 3600
-#: What browser uploads need from a rule: POST forms, PUT parts, and the part ETags readable.
-CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
-CORS_EXPOSED_HEADERS = ("ETag",)
 PUBLIC_ACL_NAMES = frozenset({"public-read", "public-read-write", "publicRead", "publicReadWrite"})
-#: XML API multipart upload limits (the same as S3's).
-MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
-MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
-MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
-#: The most parts one XML API "list parts" answer holds.
-LIST_PARTS_PAGE_SIZE = 1000
 #: Seconds to wait for the answer to "complete": assembling thousands of parts takes a while.
 COMPLETE_READ_TIMEOUT = 300
-#: XML API error codes that are worth retrying later, whatever the status says.
-UNAVAILABLE_XML_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown"})
+#: Each option's flat Django setting: django-storages' names, and this backend's own (the last
+#: two) in the same namespace.
+SETTING_NAMES = {
+    "bucket_name": "GS_BUCKET_NAME",
+    "credentials": "GS_CREDENTIALS",
+    "project_id": "GS_PROJECT_ID",
+    "api_endpoint": "GS_API_ENDPOINT",
+    "iam_sign_blob": "GS_IAM_SIGN_BLOB",
+    "sa_email": "GS_SA_EMAIL",
+    "default_acl": "GS_DEFAULT_ACL",
+    "uniform_bucket_level_access": "GS_UNIFORM_BUCKET_LEVEL_ACCESS",
+    "api_endpoint_auth": "GS_API_ENDPOINT_AUTH",
+}
 
 
 class GCSBackend(StorageBackend):
@@ -99,6 +115,7 @@ class GCSBackend(StorageBackend):
     has no checksum field (neither ``Content-MD5`` nor ``x-goog-hash``), so nothing is signed.
     """
 
+    #: The XML API's part rules are S3's: the contract's defaults.
     capabilities = Capabilities(
         enforces_size_limit=True,
         enforces_content_type=True,
@@ -106,9 +123,6 @@ class GCSBackend(StorageBackend):
         acls=frozenset(ACLS),
         checksums=frozenset({"md5"}),
         multipart=True,
-        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
-        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
-        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
 
     def __init__(
@@ -141,23 +155,12 @@ class GCSBackend(StorageBackend):
         self.timeout = timeout
         self._retry = DEFAULT_RETRY.with_delay(initial=0.1, maximum=2).with_timeout(retry_timeout)
 
-        self._credentials, found_project = _load_credentials(credentials, name)
-        self._sa_email = sa_email
-        #: True when URLs and policies are signed by the IAM signBlob API, not a local key.
-        self.signs_with_iam = bool(iam_sign_blob) or not isinstance(
-            self._credentials, google.auth.credentials.Signing
+        self._credentials, found_project = load_credentials(credentials, name)
+        self._signer = Signer(
+            self._credentials, sa_email=sa_email, iam_sign_blob=iam_sign_blob, name=name
         )
-        if self.signs_with_iam and not (
-            sa_email or getattr(self._credentials, "service_account_email", None)
-        ):
-            raise BackendConfigurationError(
-                f"The GCS backend configuration '{name}' must sign through the IAM signBlob "
-                f"API ({type(self._credentials).__name__} holds no private key) but knows no "
-                "service account to sign as.",
-                hint="Set GS_SA_EMAIL (or 'sa_email' in OPTIONS) to the service account's "
-                "email, or set GS_CREDENTIALS to a service-account key file.",
-            )
-        self._refresh_lock = threading.Lock()
+        #: True when URLs and policies are signed by the IAM signBlob API, not a local key.
+        self.signs_with_iam = self._signer.uses_iam
 
         self.endpoint = (api_endpoint or "").rstrip("/") or None
         anonymous_api = self.endpoint is not None and not api_endpoint_auth
@@ -174,20 +177,7 @@ class GCSBackend(StorageBackend):
 
     @classmethod
     def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
-        names = {
-            "bucket_name": "GS_BUCKET_NAME",
-            "credentials": "GS_CREDENTIALS",
-            "project_id": "GS_PROJECT_ID",
-            "api_endpoint": "GS_API_ENDPOINT",
-            "iam_sign_blob": "GS_IAM_SIGN_BLOB",
-            "sa_email": "GS_SA_EMAIL",
-            "default_acl": "GS_DEFAULT_ACL",
-            # Not django-storages settings: this backend's own, in the same namespace.
-            "uniform_bucket_level_access": "GS_UNIFORM_BUCKET_LEVEL_ACCESS",
-            "api_endpoint_auth": "GS_API_ENDPOINT_AUTH",
-        }
-        defaults = {option: getattr(django_settings, name, None) for option, name in names.items()}
-        return {option: value for option, value in defaults.items() if value is not None}
+        return options_from_settings(SETTING_NAMES, settings=django_settings)
 
     def check(self) -> list[checks.CheckMessage]:
         messages: list[checks.CheckMessage] = []
@@ -292,7 +282,7 @@ class GCSBackend(StorageBackend):
         if gcs_acl := self.map_acl(acl):
             headers["x-goog-acl"] = gcs_acl
         response = self._xml_request("POST", key, "uploads", headers=headers)
-        upload_id = _xml_text(_xml_root(response.content), "UploadId")
+        upload_id = initiated_upload_id(response.content)
         if not upload_id:
             raise StorageError("GCS answered the multipart initiation without an UploadId")
         return upload_id
@@ -336,7 +326,7 @@ class GCSBackend(StorageBackend):
             read_timeout=max(self.timeout, COMPLETE_READ_TIMEOUT),
         )
         # Like S3, the XML API may answer 200 and put the error in the body.
-        _raise_for_error_document(response.content)
+        raise_for_error_document(response.content)
 
     def abort_multipart(self, *, key: str, upload_id: str) -> None:
         with contextlib.suppress(ObjectNotFound):
@@ -396,22 +386,12 @@ class GCSBackend(StorageBackend):
         yield Diagnosis("credentials", "pass", "GCS accepted them")
         yield Diagnosis("bucket", "pass", f"{where} exists")
         if not origins:
-            yield Diagnosis(
-                "CORS",
-                "skip",
-                "no origins to check",
-                "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
-                "(or pass --origin).",
-            )
+            yield NO_ORIGINS_TO_CHECK
             return
-        for origin in origins:
-            if shortfall := cors_shortfall(bucket.cors or [], origin):
-                fix = (
-                    f"Run: python manage.py configure_cors --backend {self.name} --origin {origin}"
-                )
-                yield Diagnosis(f"CORS for {origin}", "fail", shortfall, fix)
-            else:
-                yield Diagnosis(f"CORS for {origin}", "pass", "browser uploads are allowed")
+        rules = bucket.cors or []
+        yield from origin_diagnoses(
+            self.name, origins, lambda origin: cors_shortfall(rules, origin)
+        )
 
     def map_acl(self, acl: str) -> str | None:
         if self.uniform_bucket_level_access:
@@ -450,19 +430,12 @@ class GCSBackend(StorageBackend):
             return
         if not exists:
             error = self._bucket_not_found(key)
-            _log_failure(error)
+            log_failure(logger, error, "GCS request")
             raise error
 
     def _signing_kwargs(self) -> dict[str, Any]:
         """What the SDK's signing calls need: the key holder, or a token and an email for IAM."""
-        if not self.signs_with_iam:
-            return {"credentials": self._credentials}
-        with self._refresh_lock:
-            if not self._credentials.valid:
-                self._credentials.refresh(google.auth.transport.requests.Request())
-            token = self._credentials.token
-        email = self._sa_email or self._credentials.service_account_email
-        return {"service_account_email": email, "access_token": token}
+        return self._signer.kwargs()
 
     def _xml_request(
         self,
@@ -487,7 +460,7 @@ class GCSBackend(StorageBackend):
                 method, url, data=data, headers=headers or {}, timeout=timeout
             )
             if response.status_code >= 400:
-                code, message = _xml_error(response.content)
+                code, message = xml_error(response.content)
                 if code == "NoSuchBucket":
                     raise self._bucket_not_found(key)
                 raise api_exceptions.from_http_status(
@@ -497,67 +470,6 @@ class GCSBackend(StorageBackend):
 
         with _translate_errors(self, key):
             return self._retry(send)()
-
-
-def parse_list_parts(body: bytes) -> tuple[list[StoredPart], str | None]:
-    """The parts of one ``ListPartsResult`` page, and the marker of the next page (if any)."""
-    root = _xml_root(body)
-    parts = [
-        StoredPart(
-            int(_xml_text(part, "PartNumber") or 0),
-            int(_xml_text(part, "Size") or 0),
-            (_xml_text(part, "ETag") or "").strip('"'),
-        )
-        for part in root.iterfind("{*}Part")
-    ]
-    truncated = (_xml_text(root, "IsTruncated") or "").lower() == "true"
-    return parts, (_xml_text(root, "NextPartNumberMarker") if truncated else None)
-
-
-def complete_multipart_body(parts: Sequence[StoredPart]) -> bytes:
-    """The ``CompleteMultipartUpload`` document: each part's number and (quoted) ETag."""
-    root = ElementTree.Element("CompleteMultipartUpload")
-    for part in parts:
-        element = ElementTree.SubElement(root, "Part")
-        ElementTree.SubElement(element, "PartNumber").text = str(part.part_number)
-        ElementTree.SubElement(element, "ETag").text = f'"{part.etag}"'
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def _xml_root(body: bytes) -> ElementTree.Element:
-    """Parse an answer of the configured storage endpoint (never client input): the bundled
-    expat resolves no external entity and refuses runaway entity expansion."""
-    try:
-        return ElementTree.fromstring(body)  # noqa: S314
-    except ElementTree.ParseError as exc:
-        raise StorageError(f"GCS answered with a document that is not XML: {body[:200]!r}") from exc
-
-
-def _xml_text(element: ElementTree.Element, name: str) -> str | None:
-    """The text of ``element``'s child ``name``, in the S3 namespace GCS uses or in none."""
-    child = element.find(f"{{*}}{name}")
-    return child.text.strip() if child is not None and child.text else None
-
-
-def _xml_error(body: bytes) -> tuple[str | None, str]:
-    """``Code`` and ``Message`` of an XML API ``<Error>`` document (or of whatever came)."""
-    try:
-        root = _xml_root(body)
-    except StorageError:
-        return None, body[:200].decode("utf-8", "replace")
-    return _xml_text(root, "Code"), _xml_text(root, "Message") or ""
-
-
-def _raise_for_error_document(body: bytes) -> None:
-    if not body.strip():
-        return
-    root = _xml_root(body)
-    if root.tag.rsplit("}", 1)[-1] != "Error":
-        return
-    code, message = _xml_text(root, "Code"), _xml_text(root, "Message") or ""
-    if code in UNAVAILABLE_XML_CODES:
-        raise StorageUnavailable(f"GCS answered {code}: {message}")
-    raise StorageError(f"GCS refused to complete the upload: {code}: {message}")
 
 
 def _capped(expires_in: int) -> int:
@@ -570,140 +482,40 @@ def _form_action(url: str) -> str:
     return url.rstrip("/")
 
 
-def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
-    """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
-    return {
-        "origin": list(origins),
-        "method": list(CORS_METHODS),
-        "responseHeader": list(CORS_RESPONSE_HEADERS),
-        "maxAgeSeconds": CORS_MAX_AGE,
-    }
-
-
-def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, r.get("origin", []))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
-        methods = {m.upper() for m in rule.get("method", [])}
-        exposed = {h.lower() for h in rule.get("responseHeader", [])}
-        missing = sorted(CORS_UPLOAD_METHODS - methods)
-        missing += [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
-
-
-def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this backend's upload rule, or a new one."""
-    rules = [dict(rule) for rule in current]
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    shape = {k: v for k, v in upload_cors_rule([]).items() if k != "origin"}
-    for rule in rules:
-        if {k: v for k, v in rule.items() if k != "origin"} == shape:
-            rule["origin"] = [*rule.get("origin", []), *missing]
-            return rules
-    return [*rules, upload_cors_rule(missing)]
-
-
-def _load_credentials(
-    credentials: google.auth.credentials.Credentials | str | os.PathLike | None, name: str
-) -> tuple[google.auth.credentials.Credentials, str | None]:
-    """The credentials object and the project it names, from the option or the environment."""
-    if credentials is None:
-        try:
-            return google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
-        except google.auth.exceptions.DefaultCredentialsError as exc:
-            raise BackendConfigurationError(
-                f"The GCS backend configuration '{name}' found no Google credentials: {exc}",
-                hint="Set GS_CREDENTIALS to a service-account key file or a google.auth "
-                "Credentials object, or run where Application Default Credentials exist "
-                "(GOOGLE_APPLICATION_CREDENTIALS, a GCE/Cloud Run/GKE service account).",
-            ) from exc
-    if isinstance(credentials, str | os.PathLike):
-        try:
-            loaded = service_account.Credentials.from_service_account_file(
-                os.fspath(credentials), scopes=[CLOUD_PLATFORM_SCOPE]
-            )
-        except (OSError, ValueError) as exc:
-            raise BackendConfigurationError(
-                f"The GCS backend configuration '{name}' could not load the service-account "
-                f"key file {os.fspath(credentials)!r}: {exc}",
-                hint="Point GS_CREDENTIALS at a service-account JSON key file, or set it to a "
-                "google.auth Credentials object.",
-            ) from exc
-        return loaded, loaded.project_id
-    if not isinstance(credentials, google.auth.credentials.Credentials):
-        raise BackendConfigurationError(
-            f"The GCS backend configuration '{name}' has credentials of type "
-            f"{type(credentials).__name__}.",
-            hint="Set GS_CREDENTIALS to a google.auth Credentials object or to the path of a "
-            "service-account JSON key file.",
-        )
-    scoped = google.auth.credentials.with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
-    return scoped, getattr(credentials, "project_id", None)
-
-
-@contextlib.contextmanager
-def _translate_errors(backend: GCSBackend, key: str | None) -> Iterator[None]:
+def _translate_errors(
+    backend: GCSBackend, key: str | None
+) -> contextlib.AbstractContextManager[None]:
     """SDK errors become the library's, carrying the backend and key, and are logged once;
     ``key`` None means a bucket-level call."""
-    context = {"backend": backend.name, "key": key or ""}
-    try:
-        try:
-            yield
-        except api_exceptions.NotFound as exc:
-            if key is None:
-                raise backend._bucket_not_found(None) from exc
-            raise ObjectNotFound(key, **context) from exc
-        except api_exceptions.RetryError as exc:
-            raise StorageUnavailable(
-                f"GCS could not be reached in time: {redact(exc.cause)}", **context
-            ) from exc
-        except api_exceptions.GoogleAPICallError as exc:
-            if exc.code is not None and (exc.code >= 500 or exc.code in UNAVAILABLE_CODES):
-                raise StorageUnavailable(
-                    f"GCS answered {exc.code} {exc.message}", **context
-                ) from exc
-            raise StorageError(
-                f"GCS refused the request: {exc.code} {exc.message}", **context
-            ) from exc
-        except api_exceptions.GoogleAPIError as exc:
-            raise StorageError(f"GCS request failed: {redact(exc)}", **context) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise StorageUnavailable(f"GCS could not be reached: {redact(exc)}", **context) from exc
-        except google.auth.exceptions.RefreshError as exc:
-            message = f"Google credentials could not be refreshed: {redact(exc)}"
-            if getattr(exc, "retryable", False):
-                raise StorageUnavailable(message, **context) from exc
-            raise StorageError(message, **context) from exc
-        except google.auth.exceptions.TransportError as exc:
-            if str(exc).startswith(IAM_REFUSAL_PREFIX):
-                raise StorageError(f"IAM refused to sign: {redact(exc)}", **context) from exc
-            raise StorageUnavailable(
-                f"Google's auth service could not be reached: {redact(exc)}", **context
-            ) from exc
-    except StorageError as error:
-        error.backend, error.key = error.backend or backend.name, error.key or key or ""
-        _log_failure(error)
-        raise
-
-
-def _log_failure(error: StorageError) -> None:
-    """One line per storage failure: backend, key and what GCS said; never a signed URL."""
-    level = logging.DEBUG if isinstance(error, ObjectNotFound) else logging.WARNING
-    if isinstance(error, BucketNotFound | BackendConfigurationError):
-        level = logging.ERROR
-    logger.log(
-        level,
-        "GCS request failed on backend %s, key %s: %s",
-        error.backend,
-        error.key or "-",
-        redact(error),
+    return translated_errors(
+        lambda exc: _library_error(exc, backend, key),
+        backend=backend.name,
+        key=key or "",
+        logger=logger,
+        what="GCS request",
     )
+
+
+def _library_error(exc: Exception, backend: GCSBackend, key: str | None) -> StorageError | None:
+    """What an SDK exception means, in the library's errors; None for one it does not know."""
+    if isinstance(exc, api_exceptions.NotFound):
+        return backend._bucket_not_found(None) if key is None else ObjectNotFound(key)
+    if isinstance(exc, api_exceptions.RetryError):
+        return StorageUnavailable(f"GCS could not be reached in time: {redact(exc.cause)}")
+    if isinstance(exc, api_exceptions.GoogleAPICallError):
+        if exc.code is not None and (exc.code >= 500 or exc.code in UNAVAILABLE_CODES):
+            return StorageUnavailable(f"GCS answered {exc.code} {exc.message}")
+        return StorageError(f"GCS refused the request: {exc.code} {exc.message}")
+    if isinstance(exc, api_exceptions.GoogleAPIError):
+        return StorageError(f"GCS request failed: {redact(exc)}")
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return StorageUnavailable(f"GCS could not be reached: {redact(exc)}")
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        message = f"Google credentials could not be refreshed: {redact(exc)}"
+        retryable = getattr(exc, "retryable", False)
+        return StorageUnavailable(message) if retryable else StorageError(message)
+    if isinstance(exc, google.auth.exceptions.TransportError):
+        if str(exc).startswith(IAM_REFUSAL_PREFIX):
+            return StorageError(f"IAM refused to sign: {redact(exc)}")
+        return StorageUnavailable(f"Google's auth service could not be reached: {redact(exc)}")
+    return None
