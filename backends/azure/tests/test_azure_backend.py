@@ -391,16 +391,20 @@ def test_account_name_and_key_sign_urls_on_the_account_or_custom_domain():
 # --- errors translated at the boundary ----------------------------------------------------------
 
 
-def test_unreachable_storage_raises_storage_unavailable():
-    closed = free_port()
-    backend = AzureBackend(
+def local_backend(port: int, **options) -> AzureBackend:
+    """A backend whose Blob service is whatever answers on ``port`` here, without retries."""
+    return AzureBackend(
         container="uploads",
         account_name=ACCOUNT_NAME,
         account_key=ACCOUNT_KEY,
-        account_url=f"http://127.0.0.1:{closed}/{ACCOUNT_NAME}",
-        timeout=1,
+        account_url=f"http://127.0.0.1:{port}/{ACCOUNT_NAME}",
         max_retries=0,
+        **options,
     )
+
+
+def test_unreachable_storage_raises_storage_unavailable():
+    backend = local_backend(free_port(), timeout=1)
     started = time.monotonic()
 
     with pytest.raises(StorageUnavailable):
@@ -452,13 +456,7 @@ class BusyBlobService(http.server.BaseHTTPRequestHandler):
 def test_a_server_error_raises_storage_unavailable():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BusyBlobService)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    backend = AzureBackend(
-        container="uploads",
-        account_name=ACCOUNT_NAME,
-        account_key=ACCOUNT_KEY,
-        account_url=f"http://127.0.0.1:{server.server_port}/{ACCOUNT_NAME}",
-        max_retries=0,
-    )
+    backend = local_backend(server.server_port)
     try:
         with pytest.raises(StorageUnavailable, match="503 ServerBusy"):
             backend.stat("k/any.pdf")
