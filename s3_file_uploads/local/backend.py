@@ -51,7 +51,6 @@ from .errors import (
 from .files import (
     CHUNK_SIZE,
     PART_CHUNK_SIZE,
-    TEMP_SUFFIX,
     concatenate,
     discard,
     open_temporary,
@@ -74,10 +73,10 @@ from .grants import (
 from .links import URL_NAMESPACE, SignedLinkBackend
 from .tombstones import Tombstones
 
-# Names that lived here before grants, files and errors had modules of their own.
+# LocalBackend, and the names that stay importable from here now that grants, files and errors
+# have modules of their own.
 __all__ = [
     "CHUNK_SIZE",
-    "TEMP_SUFFIX",
     "ChecksumMismatch",
     "DownloadGrant",
     "IncompleteUpload",
@@ -100,10 +99,6 @@ __all__ = [
 META_DIR = ".s3fu-meta"
 #: Where unfinished multipart uploads stage their parts, inside META_DIR; no key may start with it.
 MULTIPART_DIR = ".s3fu-multipart"
-#: The cloud rules the local backend keeps, so clients and the core plan parts as they do on S3.
-MINIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024
-MAXIMUM_UPLOAD_PART_SIZE = 5 * 1024 * 1024 * 1024
-MAXIMUM_UPLOAD_PARTS_COUNT = 10_000
 #: Suffix of a staging folder a complete has claimed, so parts and other completes stay out.
 CLAIM_SUFFIX = ".completing"
 #: Where deleted keys leave a tombstone, inside META_DIR: an upload link signed before the
@@ -124,14 +119,13 @@ class LocalBackend(SignedLinkBackend):
     when other clients need absolute URLs.
     """
 
+    # The part rules are the contract's defaults, S3's, so clients and the core plan parts as
+    # they do on S3.
     capabilities = Capabilities(
         enforces_size_limit=True,
         enforces_content_type=True,
         multipart=True,
         checksums=frozenset({"md5", "sha256"}),
-        min_part_size=MINIMUM_UPLOAD_PART_SIZE,
-        max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
-        max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
     )
     link_scope = LOCAL
     max_upload_expiry = MAXIMUM_UPLOAD_EXPIRY
