@@ -29,6 +29,8 @@ from .contract import ACLS
 from .errors import BackendConfigurationError
 from .keys import MAX_NAME_BYTES, MAX_PREFIX_BYTES
 from .media_types import names_a_real_type
+from .permissions import import_permission
+from .profiles import Profile, ProfileConfigurationError, profiles
 from .registry import backend_classes, duplicate_backend_names, get_backend
 
 TAG = "s3_file_uploads"
@@ -129,14 +131,8 @@ def check_acls(**kwargs: Any) -> list[checks.CheckMessage]:
 @checks.register(TAG)
 def check_key_prefix(**kwargs: Any) -> list[checks.CheckMessage]:
     """Keys must fit every cloud's 1024-byte limit and a file system's 255-byte segments."""
-    prefix = app_setting("KEY_PREFIX")
-    if not isinstance(prefix, str):
-        problem = f"must be text, not {prefix!r}"
-    elif len(prefix.encode()) > MAX_PREFIX_BYTES:
-        problem = f"is {len(prefix.encode())} bytes of UTF-8; at most {MAX_PREFIX_BYTES} fit"
-    elif any(len(part.encode()) > MAX_NAME_BYTES for part in prefix.split("/")):
-        problem = f"has a folder name over {MAX_NAME_BYTES} bytes"
-    else:
+    problem = _prefix_problem(app_setting("KEY_PREFIX"))
+    if not problem:
         return []
     return [
         checks.Error(
@@ -146,6 +142,105 @@ def check_key_prefix(**kwargs: Any) -> list[checks.CheckMessage]:
             id="s3_file_uploads.E009",
         )
     ]
+
+
+def _prefix_problem(prefix: Any) -> str:
+    if not isinstance(prefix, str):
+        return f"must be text, not {prefix!r}"
+    if len(prefix.encode()) > MAX_PREFIX_BYTES:
+        return f"is {len(prefix.encode())} bytes of UTF-8; at most {MAX_PREFIX_BYTES} fit"
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in prefix.split("/")):
+        return f"has a folder name over {MAX_NAME_BYTES} bytes"
+    return ""
+
+
+@checks.register(TAG)
+def check_profiles(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Every profile in ``S3_FILE_UPLOADS["PROFILES"]``, each problem with the key to fix."""
+    try:
+        built = profiles()
+    except ProfileConfigurationError as error:
+        return [
+            checks.Error(
+                str(error),
+                hint="See the Profiles page of the docs for the keys a profile takes.",
+                id="s3_file_uploads.E011",
+            )
+        ]
+    return [message for profile in built.values() for message in _profile_problems(profile)]
+
+
+def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
+    where = f"S3_FILE_UPLOADS['PROFILES']['{profile.name}']"
+    numbers = {
+        "MAX_SIZE": profile.max_size,
+        "UPLOAD_EXPIRY": profile.upload_expiry,
+        "MULTIPART_THRESHOLD": profile.multipart_threshold,
+        "QUOTA['BYTES']": profile.quota.bytes,
+        "QUOTA['OPEN_UPLOADS']": profile.quota.open_uploads,
+    }
+    for key, value in numbers.items():
+        optional = key.startswith("QUOTA") or (key == "MAX_SIZE" and profile.name == "default")
+        if (value is None and optional) or _positive_int(value):
+            continue
+        yield checks.Error(
+            f"{where}['{key}'] must be a positive whole number, not {value!r}.",
+            hint=f"Set it in bytes or seconds, for example {10 * 1024 * 1024} for 10 MiB."
+            if key != "UPLOAD_EXPIRY"
+            else "Set it in seconds, for example 300.",
+            id="s3_file_uploads.E012",
+        )
+    unknown_acls = [acl for acl in profile.acls if acl not in ACLS]
+    if unknown_acls or profile.default_acl not in profile.acls:
+        yield checks.Error(
+            f"{where} allows unknown ACLs ({', '.join(unknown_acls)})"
+            if unknown_acls
+            else f"{where}['DEFAULT_ACL'] '{profile.default_acl}' is not in its ACLS.",
+            hint=f"Choose ACLS from {', '.join(ACLS)}, and a DEFAULT_ACL among them.",
+            id="s3_file_uploads.E013",
+        )
+    configured = backend_configs()
+    if profile.backend not in configured:
+        yield checks.Error(
+            f"{where}['BACKEND'] names '{profile.backend}', which is no backend configuration.",
+            hint=f"Use one of: {', '.join(sorted(configured))}, or add it to "
+            "S3_FILE_UPLOADS['BACKENDS'].",
+            id="s3_file_uploads.E014",
+        )
+    wrong_types = [t for t in profile.content_types if not _type_pattern(t)]
+    if wrong_types or not profile.content_types:
+        yield checks.Error(
+            f"{where}['CONTENT_TYPES'] must list media types or patterns such as 'image/*'"
+            + (f"; these are not: {', '.join(map(repr, wrong_types))}." if wrong_types else "."),
+            hint="For example ['image/png', 'image/jpeg'], or ['*/*'] for any type.",
+            id="s3_file_uploads.E015",
+        )
+    if problem := _prefix_problem(profile.key_prefix):
+        yield checks.Error(
+            f"{where}['KEY_PREFIX'] {problem}.",
+            hint="Use a short prefix such as 'avatars/'.",
+            id="s3_file_uploads.E009",
+        )
+    for path in profile.permission_classes:
+        try:
+            import_permission(path)
+        except ImportError as error:
+            yield checks.Error(
+                f"{where}['PERMISSION_CLASSES'] names {path!r}, which cannot be imported: {error}",
+                hint="Give dotted paths of DRF permission classes.",
+                id="s3_file_uploads.E016",
+            )
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _type_pattern(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    top, _, sub = value.partition("/")
+    return bool(top and sub) and top.replace("*", "x").isascii() and " " not in value
 
 
 @checks.register(TAG)

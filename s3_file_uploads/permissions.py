@@ -49,6 +49,11 @@ def may_use(profile: Any, request: Any, view: Any) -> bool:
     return all(_import(path)().has_permission(request, view) for path in profile.permission_classes)
 
 
+def import_permission(path: Any) -> Any:
+    """The permission class a dotted path names (a class passes through); raises ImportError."""
+    return _import(path)
+
+
 @cache
 def _import(path: str) -> Any:
     return import_string(path) if isinstance(path, str) else path
