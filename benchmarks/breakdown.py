@@ -1,12 +1,13 @@
 """What a create request costs, piece by piece, beside the floor's pieces; and a cProfile of it.
 
-    .venv/bin/python benchmarks/breakdown.py            # prints JSON, writes the profile
+    .venv/bin/python -m benchmarks.breakdown     # prints JSON, writes the profile
 
 Each piece is timed alone, in-process, on the S3 backend (signing needs no server), as the
 median of several runs of many calls. The pieces of this project's create are the calls its
-view makes (``s3_file_uploads/views.py``); the floor's are the INSERT and the raw signature
-(``floor.py``). The cProfile of 2,000 creates goes to ``results/profile-create.txt``, sorted by
-cumulative time (profiling inflates small calls, so read it for shares, not for times).
+view and its create step make (``s3_file_uploads/views.py``, ``creation.py``); the floor's are
+the INSERT and the raw signature (``floor.py``). The cProfile of 2,000 creates goes to
+``results/profile-create.txt``, sorted by cumulative time (profiling inflates small calls, so
+read it for shares, not for times).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from common import CREATE_BODY, RESULTS
+from benchmarks.common import CREATE_BODY, RESULTS
 
 os.environ.setdefault("BENCH_MOTO_URL", "http://127.0.0.1:9")  # signing only: never contacted
 
@@ -78,17 +79,17 @@ class Stopwatch:
 
 
 def main(requests: int = 1500) -> dict:
-    import inprocess
+    from benchmarks import inprocess
 
     inprocess.configure("ours", ["s3"])
-    import fixtures
-    import floor
     from django.core.management import call_command
     from django.urls import include, path
     from rest_framework.renderers import JSONRenderer
     from rest_framework.request import Request
     from rest_framework.test import APIClient
     from rest_framework.views import APIView
+
+    from benchmarks import fixtures, floor
 
     inprocess.urlpatterns[:] = [
         path("api/s3-file-uploads/", include("s3_file_uploads.urls")),
@@ -97,7 +98,7 @@ def main(requests: int = 1500) -> dict:
     call_command("migrate", verbosity=0)
     from django.db.models.query import QuerySet
 
-    from s3_file_uploads import views
+    from s3_file_uploads import creation, views
     from s3_file_uploads.models import UploadedFile
     from s3_file_uploads.registry import get_backend
 
@@ -114,7 +115,7 @@ def main(requests: int = 1500) -> dict:
             watch.wrap(
                 views.UploadRequestSerializer, "is_valid", "validating the body (serializer)"
             )
-            watch.wrap(views, "generate_key", "generating the object key")
+            watch.wrap(creation, "generate_key", "generating the object key")
             watch.wrap(get_backend("s3"), "presign_upload", "signing the upload instruction")
             watch.wrap(UploadedFile, "save", "the INSERT")
             watch.wrap(views.UploadedFileCreateView, "_reply", "building the reply")

@@ -6,8 +6,12 @@ beyond the standard library at module level.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import platform
+import shutil
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +35,25 @@ AWS_ACCESS_KEY = "bench-key"
 AWS_SECRET_KEY = "bench-secret"  # noqa: S105 (moto takes any)
 AWS_REGION = "us-east-1"
 GCS_PROJECT = "bench-project"
+
+
+@functools.cache
+def _package_folder() -> Path:
+    """A folder holding only a link to this package, removed when this process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="s3fu-bench-path-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / HERE.name).symlink_to(HERE, target_is_directory=True)
+    return folder
+
+
+def child_imports(*more: Path) -> dict[str, str]:
+    """The environment that lets a child process import this package (and ``more`` folders).
+
+    Not the repository's root: its ``s3_file_uploads`` would stand before the 0.1.0 installed
+    in ``.tools/seed-venv``. Nor the working folder (``PYTHONSAFEPATH``).
+    """
+    paths = [_package_folder(), *more]
+    return {"PYTHONPATH": os.pathsep.join(map(str, paths)), "PYTHONSAFEPATH": "1"}
 
 
 def server_env() -> dict[str, str]:

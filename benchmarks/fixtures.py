@@ -1,8 +1,9 @@
 """Rows, the stored object and a logged-in session for the benchmarks, in a configured Django.
 
-Used in-process by ``inprocess.py``, and as a script before a gunicorn server starts::
+Used in-process by ``inprocess.py``, and as a module before a gunicorn server starts, with
+``DJANGO_SETTINGS_MODULE=benchmarks.benchsite.settings``::
 
-    DJANGO_SETTINGS_MODULE=benchsite.settings python fixtures.py ours s3 --rows 6000 --out F
+    python -m benchmarks.fixtures ours s3 --rows 6000 --out F
 
 which migrates the server's database, makes the user, the session, the object and the rows,
 and writes what the load generator needs (cookie, CSRF token, ids) as JSON to ``F``.
@@ -20,7 +21,7 @@ import secrets
 import sys
 from typing import Any
 
-from common import CONTENT_TYPE, LIMIT, OBJECT_BODY, OBJECT_KEY
+from benchmarks.common import CONTENT_TYPE, LIMIT, OBJECT_BODY, OBJECT_KEY
 
 USERNAME = "bench"
 

@@ -20,7 +20,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common import BUCKET, CONTENT_TYPE, LIMIT, OBJECT_KEY, backend_options
+from benchmarks.common import BUCKET, CONTENT_TYPE, LIMIT, OBJECT_KEY, backend_options
 
 EXPIRES_IN = 300
 DISPOSITION = "attachment; filename=\"f.txt\"; filename*=UTF-8''f.txt"

@@ -1,6 +1,6 @@
 """Time requests in-process with Django's test client; print the figures as JSON.
 
-Run by ``benchmarks/run.py`` in two processes, each in the virtualenv that has its code:
+Run by ``benchmarks.run`` in two processes, each in the virtualenv that has its code:
 
 - ``ours,floor``: this project's create, complete and fetch on each backend (local, S3, GCS,
   Azure) and its backend's ``presign_upload``/``presign_download`` alone, interleaved in rounds
@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from common import (
+from benchmarks.common import (
     AWS_ACCESS_KEY,
     AWS_REGION,
     AWS_SECRET_KEY,
@@ -123,16 +123,17 @@ def measure(
     """Every kind of request of ``variants``, interleaved: ``rounds`` times a share of each
     variant's iterations in turn, so that load from elsewhere falls on all of them alike."""
     configure(variants[0], backends)
-    import fixtures
     from django.conf import settings
     from django.core.management import call_command
     from django.urls import include, path
     from rest_framework.test import APIClient
 
+    from benchmarks import fixtures
+
     global urlpatterns
     urlpatterns = [path(PREFIX.strip("/") + "/", include("s3_file_uploads.urls"))]
     if "floor" in variants:
-        import floor
+        from benchmarks import floor
 
         urlpatterns.append(path("floor/", include(floor.urlpatterns())))
     call_command("migrate", verbosity=0)
@@ -177,7 +178,7 @@ def measure(
                 expires_in=300,
             )
         if variant == "floor":
-            import floor
+            from benchmarks import floor
 
             client = floor.raw(backend)
             kinds["raw_sign_upload"] = lambda: client.sign_upload(OBJECT_KEY)

@@ -1,7 +1,7 @@
 """The browser client's multipart upload beside boto3's ``upload_file``, to the same S3 server.
 
-    .venv/bin/python benchmarks/multipart_browser.py                 # 1 GiB, 8 MiB parts, 4 at once
-    .venv/bin/python benchmarks/multipart_browser.py --size-mib 256 --runs 3
+    .venv/bin/python -m benchmarks.multipart_browser                 # 1 GiB, 8 MiB parts, 4 at once
+    .venv/bin/python -m benchmarks.multipart_browser --size-mib 256 --runs 3
 
 One run starts a moto server (bucket with CORS), the demo project (``runserver``, S3 storage
 pointed at moto; it only signs, the bytes never pass through it) and headless Chromium. Each
@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import boto3
@@ -40,8 +37,11 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from playwright.sync_api import sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+from benchmarks.common import REPO
+from benchmarks.stores import start_moto
+from tests.browser.chromium import launch_options
+from tests.servers import ServerProcess, free_port
+
 ACCESS_KEY, SECRET_KEY, REGION = "bench-key", "bench-secret", "us-east-1"
 BUCKET = "bench"
 MiB = 1024 * 1024
@@ -62,46 +62,6 @@ document.addEventListener("upload-failed", (event) => {
   window.__bench.error = event.detail.message;
 });
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def process(argv: list[str], port: int, env: dict[str, str], log: Path) -> Iterator[int]:
-    """A child process listening on ``port``; yields its pid, stops it through its own handle."""
-    with log.open("wb") as out:
-        child = subprocess.Popen(
-            argv,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env},
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if child.poll() is not None:
-                    raise SystemExit(f"{argv[0]} exited:\n{log.read_text()[-2000:]}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"{argv[0]} did not listen on {port}") from None
-                    time.sleep(0.05)
-            yield child.pid
-        finally:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-                try:
-                    child.wait(5)
-                except subprocess.TimeoutExpired:
-                    os.killpg(child.pid, signal.SIGKILL)
-                    child.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -187,7 +147,9 @@ def empty_bucket(client) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.multipart_browser", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--part-size-mib", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
@@ -201,92 +163,77 @@ def main() -> None:
     print(f"making a {args.size_mib} MiB file in {file_dir} ...", flush=True)
     path = make_file(file_dir / f"bench-{args.size_mib}mib.bin", size)
 
-    with tempfile.TemporaryDirectory(prefix="s3fu-bench-") as temp:
+    with tempfile.TemporaryDirectory(prefix="s3fu-bench-") as temp, ExitStack() as stack:
         work = Path(temp)
-        moto_port, demo_port = free_port(), free_port()
+        moto = start_moto("bench-multipart-moto")
+        stack.callback(moto.stop)
+        demo_port = free_port()
         demo_url = f"http://127.0.0.1:{demo_port}"
-        moto = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1"]
-        with process([*moto, "-p", str(moto_port)], moto_port, {}, work / "moto.log") as moto_pid:
-            moto_url = f"http://127.0.0.1:{moto_port}"
-            client = s3_client(moto_url)
-            plain_client = s3_client(moto_url, checksums=False)
-            client.create_bucket(Bucket=BUCKET)
-            client.put_bucket_cors(
-                Bucket=BUCKET,
-                CORSConfiguration={
-                    "CORSRules": [
-                        {
-                            "AllowedOrigins": [demo_url],
-                            "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
-                            "AllowedHeaders": ["*"],
-                            "ExposeHeaders": ["ETag"],
-                        }
-                    ]
-                },
-            )
-            env = {
-                "DJANGO_SETTINGS_MODULE": "demo.settings",
-                "PYTHONUNBUFFERED": "1",
-                "DEMO_DB": str(work / "demo.sqlite3"),
-                "DEMO_MEDIA_ROOT": str(work / "media"),
-                "DEMO_CORS_ORIGINS": demo_url,
-                "DEMO_STORAGE": "s3",
-                "DEMO_MAX_FILE_UPLOAD_SIZE": str(size),
-                "DEMO_MULTIPART_THRESHOLD": str(part_size),
-                "DEMO_MULTIPART_PART_SIZE": str(part_size),
-                "DEMO_MULTIPART_CONCURRENCY": str(args.concurrency),
-                "AWS_BUCKET_NAME": BUCKET,
-                "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-                "AWS_S3_ENDPOINT_URL": moto_url,
-                "AWS_S3_REGION_NAME": REGION,
-                # boto3's own read timeout: moto takes seconds to complete a big upload.
-                "DEMO_BACKEND_OPTIONS": '{"timeout": 60}',
-            }
-            manage = [sys.executable, str(REPO / "example" / "manage.py")]
-            subprocess.run(
-                [*manage, "migrate", "--no-input", "-v0"], env={**os.environ, **env}, check=True
-            )
-            serve = [*manage, "runserver", "--noreload", f"127.0.0.1:{demo_port}"]
-            with (
-                process(serve, demo_port, env, work / "demo.log"),
-                sync_playwright() as playwright,
-            ):
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM,
-                    args=[
-                        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , "
-                        "EXCLUDE localhost"
-                    ],
-                    env={
-                        **os.environ,
-                        "XDG_CONFIG_HOME": str(work / "xdg-config"),
-                        "XDG_CACHE_HOME": str(work / "xdg-cache"),
-                    },
+        client = s3_client(moto.url)
+        plain_client = s3_client(moto.url, checksums=False)
+        client.create_bucket(Bucket=BUCKET)
+        client.put_bucket_cors(
+            Bucket=BUCKET,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": [demo_url],
+                        "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                    }
+                ]
+            },
+        )
+        env = {
+            "DJANGO_SETTINGS_MODULE": "demo.settings",
+            "PYTHONUNBUFFERED": "1",
+            "DEMO_DB": str(work / "demo.sqlite3"),
+            "DEMO_MEDIA_ROOT": str(work / "media"),
+            "DEMO_CORS_ORIGINS": demo_url,
+            "DEMO_STORAGE": "s3",
+            "DEMO_MAX_FILE_UPLOAD_SIZE": str(size),
+            "DEMO_MULTIPART_THRESHOLD": str(part_size),
+            "DEMO_MULTIPART_PART_SIZE": str(part_size),
+            "DEMO_MULTIPART_CONCURRENCY": str(args.concurrency),
+            "AWS_BUCKET_NAME": BUCKET,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_S3_ENDPOINT_URL": moto.url,
+            "AWS_S3_REGION_NAME": REGION,
+            # boto3's own read timeout: moto takes seconds to complete a big upload.
+            "DEMO_BACKEND_OPTIONS": '{"timeout": 60}',
+        }
+        manage = [sys.executable, str(REPO / "example" / "manage.py")]
+        subprocess.run(
+            [*manage, "migrate", "--no-input", "-v0"], env={**os.environ, **env}, check=True
+        )
+        serve = [*manage, "runserver", "--noreload", f"127.0.0.1:{demo_port}"]
+        demo = ServerProcess("bench-multipart-demo", serve, demo_port, env=env)
+        stack.callback(demo.stop)
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(**launch_options(work / "chromium"))
+        page = browser.new_page()
+        page.add_init_script(TIME_THE_UPLOAD)
+        results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in VARIANTS}
+        for round_number in range(1, args.runs + 1):
+            for name in VARIANTS:
+                busy = cpu_seconds(moto.process.pid)
+                if name == "browser":
+                    seconds, parts = browser_round(page, demo_url, path)
+                else:
+                    sender = client if name == "boto3" else plain_client
+                    seconds, parts = boto3_round(sender, path, part_size, args.concurrency)
+                moto_busy = (cpu_seconds(moto.process.pid) - busy) / seconds
+                results[name].append((seconds, parts, moto_busy))
+                print(
+                    f"round {round_number} {name:>20}: {seconds:6.2f} s "
+                    f"{size / seconds / 1e6:6.1f} MB/s; parts alone {parts:5.2f} s "
+                    f"{size / parts / 1e6:6.1f} MB/s; moto {moto_busy:4.0%} of a core",
+                    flush=True,
                 )
-                page = browser.new_page()
-                page.add_init_script(TIME_THE_UPLOAD)
-                results: dict[str, list[tuple[float, float, float]]] = {
-                    name: [] for name in VARIANTS
-                }
-                for round_number in range(1, args.runs + 1):
-                    for name in VARIANTS:
-                        busy = cpu_seconds(moto_pid)
-                        if name == "browser":
-                            seconds, parts = browser_round(page, demo_url, path)
-                        else:
-                            sender = client if name == "boto3" else plain_client
-                            seconds, parts = boto3_round(sender, path, part_size, args.concurrency)
-                        moto_busy = (cpu_seconds(moto_pid) - busy) / seconds
-                        results[name].append((seconds, parts, moto_busy))
-                        print(
-                            f"round {round_number} {name:>20}: {seconds:6.2f} s "
-                            f"{size / seconds / 1e6:6.1f} MB/s; parts alone {parts:5.2f} s "
-                            f"{size / parts / 1e6:6.1f} MB/s; moto {moto_busy:4.0%} of a core",
-                            flush=True,
-                        )
-                        empty_bucket(client)
-                browser.close()
+                empty_bucket(client)
+        browser.close()
 
     print()
     print(

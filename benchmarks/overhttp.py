@@ -17,15 +17,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.error import HTTPError
 
-from common import (
+from benchmarks.common import (
     AWS_ACCESS_KEY,
     AWS_REGION,
     AWS_SECRET_KEY,
@@ -35,7 +36,9 @@ from common import (
     HERE,
     REPO,
     SEED_VENV,
+    child_imports,
 )
+from tests.servers import ServerProcess, free_port
 
 WORKERS = 2
 THREADS = 2
@@ -79,122 +82,26 @@ def storage_env(backend: str, bench: dict[str, str]) -> dict[str, str]:
     return {}
 
 
-@dataclass
-class Server:
-    """One gunicorn serving the demo project for one variant and backend."""
+class Gunicorn(ServerProcess):
+    """A gunicorn master and its workers, as ``/proc`` sees them."""
 
-    variant: str
-    backend: str
-    bench: dict[str, str]
-    rows: int
-    folder: Path
-    port: int = 0
-    fixtures: dict = field(default_factory=dict)
-    ids_file: Path | None = None
-    ids_used: int = 0
-    process: subprocess.Popen | None = None
-    #: A gunicorn configuration module (the memory run's hooks), if any.
-    config: str | None = None
+    def ready(self) -> bool:
+        """Django answers and every worker is up (gunicorn listens before its workers boot)."""
+        try:
+            # A path no variant serves: the 404 says Django answers, and redirects nowhere.
+            with urllib.request.urlopen(f"{self.url}/bench-ready/", timeout=5):  # noqa: S310
+                return False
+        except HTTPError:
+            return len(self.workers()) == WORKERS
+        except OSError:
+            return False
 
-    def env(self) -> dict[str, str]:
-        # Only what the demo needs: no AWS_*/GS_*/AZURE_* from the caller's environment.
-        inherited = {
-            k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GS_", "AZURE_"))
-        }
-        media = Path(self.bench["BENCH_MEDIA_ROOT"])
-        return {
-            **inherited,
-            **self.bench,
-            **storage_env(self.backend, self.bench),
-            "DJANGO_SETTINGS_MODULE": "benchsite.settings",
-            "PYTHONPATH": f"{HERE}{os.pathsep}{REPO / 'example'}",
-            "PYTHONSAFEPATH": "1",
-            "BENCH_VARIANT": self.variant,
-            "BENCH_OBJECTS_DIR": str(self.folder),
-            "BENCH_DB": str(self.folder / f"{self.variant}-{self.backend}.sqlite3"),
-            "DEMO_STORAGE": self.backend,
-            "DEMO_DEBUG": "0",
-            # The local backend keeps objects in MEDIA_ROOT/s3_file_uploads: the same folder
-            # the in-process run uses.
-            "DEMO_MEDIA_ROOT": str(media.parent),
-        }
-
-    def start(self) -> None:
-        from tests.servers import free_port
-
-        venv = VENVS[self.variant]
-        out = self.folder / f"{self.variant}-{self.backend}.json"
-        subprocess.run(
-            [
-                str(venv / "bin" / "python"),
-                str(HERE / "fixtures.py"),
-                self.variant,
-                self.backend,
-                f"--rows={self.rows}",
-                f"--out={out}",
-            ],
-            cwd=HERE,
-            env=self.env(),
-            check=True,
-        )
-        self.fixtures = json.loads(out.read_text())
-        self.ids_file = self.folder / f"{self.variant}-{self.backend}.ids"
-        self.ids_file.write_text("\n".join(self.fixtures["open_ids"]) + "\n")
-        self.port = free_port()
-        self.log = self.folder / f"gunicorn-{self.variant}-{self.backend}.log"
-        self.process = subprocess.Popen(
-            [
-                str(venv / "bin" / "gunicorn"),
-                f"--workers={WORKERS}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--worker-tmp-dir=/dev/shm",
-                "--log-level=warning",
-                f"--error-logfile={self.log}",
-                *([f"--config=python:{self.config}"] if self.config else []),
-                "benchsite.wsgi:application",
-            ],
-            cwd=HERE,
-            env=self.env(),
-            start_new_session=True,
-        )
-        self._wait()
-
-    def _wait(self, timeout: float = 60) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
-            try:
-                # A path no variant serves: the 404 says Django answers, and redirects nowhere.
-                with urllib.request.urlopen(f"{self.url}/bench-ready/", timeout=5):  # noqa: S310
-                    pass
-            except urllib.error.HTTPError:
-                if len(self.workers()) == WORKERS:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"gunicorn did not answer on {self.port}: {self.log.read_text()[-3000:]}"
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def path(self, operation: str) -> str:
-        base = f"/floor/{self.backend}/" if self.variant == "floor" else "/api/s3-file-uploads/"
-        return {
-            "create": base,
-            "complete": base + "{id}/complete/",
-            "fetch": f"{base}{self.fixtures['fetch_id']}/",
-        }[operation]
+    def wait_until_listening(self, timeout: float = 60) -> None:
+        super().wait_until_listening(timeout)
 
     def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
@@ -233,6 +140,96 @@ class Server:
                 continue
             ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    """One gunicorn serving the demo project for one variant and backend."""
+
+    variant: str
+    backend: str
+    bench: dict[str, str]
+    rows: int
+    folder: Path
+    fixtures: dict = field(default_factory=dict)
+    ids_file: Path | None = None
+    ids_used: int = 0
+    gunicorn: Gunicorn | None = None
+    #: A gunicorn configuration module (the memory run's hooks), if any.
+    config: str | None = None
+
+    def env(self) -> dict[str, str]:
+        # Only what the demo needs: no AWS_*/GS_*/AZURE_* from the caller's environment.
+        inherited = {
+            k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GS_", "AZURE_"))
+        }
+        media = Path(self.bench["BENCH_MEDIA_ROOT"])
+        return {
+            **inherited,
+            **self.bench,
+            **storage_env(self.backend, self.bench),
+            **child_imports(REPO / "example"),
+            "DJANGO_SETTINGS_MODULE": "benchmarks.benchsite.settings",
+            "BENCH_VARIANT": self.variant,
+            "BENCH_OBJECTS_DIR": str(self.folder),
+            "BENCH_DB": str(self.folder / f"{self.variant}-{self.backend}.sqlite3"),
+            "DEMO_STORAGE": self.backend,
+            "DEMO_DEBUG": "0",
+            # The local backend keeps objects in MEDIA_ROOT/s3_file_uploads: the same folder
+            # the in-process run uses.
+            "DEMO_MEDIA_ROOT": str(media.parent),
+        }
+
+    def start(self) -> None:
+        venv = VENVS[self.variant]
+        out = self.folder / f"{self.variant}-{self.backend}.json"
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "benchmarks.fixtures",
+                self.variant,
+                self.backend,
+                f"--rows={self.rows}",
+                f"--out={out}",
+            ],
+            cwd=self.folder,
+            env=self.env(),
+            check=True,
+        )
+        self.fixtures = json.loads(out.read_text())
+        self.ids_file = self.folder / f"{self.variant}-{self.backend}.ids"
+        self.ids_file.write_text("\n".join(self.fixtures["open_ids"]) + "\n")
+        port = free_port()
+        self.gunicorn = Gunicorn(
+            f"bench-gunicorn-{self.variant}-{self.backend}",
+            [
+                str(venv / "bin" / "gunicorn"),
+                f"--workers={WORKERS}",
+                f"--bind=127.0.0.1:{port}",
+                "--worker-tmp-dir=/dev/shm",
+                "--log-level=warning",
+                *([f"--config=python:{self.config}"] if self.config else []),
+                "benchmarks.benchsite.wsgi:application",
+            ],
+            port,
+            env=self.env(),
+            inherit_env=False,
+            # gunicorn imports from the folder it starts in: not the repository's root.
+            cwd=self.folder,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.gunicorn.url
+
+    def path(self, operation: str) -> str:
+        base = f"/floor/{self.backend}/" if self.variant == "floor" else "/api/s3-file-uploads/"
+        return {
+            "create": base,
+            "complete": base + "{id}/complete/",
+            "fetch": f"{base}{self.fixtures['fetch_id']}/",
+        }[operation]
 
     def load(self, operation: str, seconds: int) -> dict:
         """One wrk run of one kind of request, ``seconds`` long.
@@ -276,17 +273,14 @@ class Server:
         return figures
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        if self.gunicorn:
+            self.gunicorn.stop()
 
 
 def checked(server: Server, operation: str, figures: dict) -> dict:
     problems = []
+    if not figures["requests"]:
+        problems.append("no request was answered within the run")
     if figures["unexpected"]:
         problems.append(
             f"{figures['unexpected']} replies were not {EXPECTED[operation]} "
@@ -335,10 +329,11 @@ def measure_group(
                         server.load(operation, warmup)
                 for _ in range(rounds):
                     for server in servers:
-                        cpu = server.cpu_seconds()
+                        gunicorn = server.gunicorn
+                        cpu = gunicorn.cpu_seconds()
                         figures = checked(server, operation, server.load(operation, seconds))
                         figures["cpu_ms_per_request"] = (
-                            (server.cpu_seconds() - cpu) * 1e3 / max(1, figures["requests"])
+                            (gunicorn.cpu_seconds() - cpu) * 1e3 / max(1, figures["requests"])
                         )
                         figures["load_average"] = os.getloadavg()[0]
                         per_round[server.variant].append(figures)
@@ -363,7 +358,7 @@ def measure_group(
                         file=sys.stderr,
                     )
             for server in servers:
-                memory = server.memory()
+                memory = server.gunicorn.memory()
                 for result in results:
                     if result["variant"] == server.variant:
                         result["worker_peak_rss_mib"] = max(m["peak_mib"] for m in memory.values())
@@ -390,19 +385,19 @@ def memory_run(backend: str, bench: dict[str, str], total: int, burst: int) -> d
     operations = ("create", "complete", "fetch")
     with tempfile.TemporaryDirectory(prefix="s3fu-mem-", dir=_tmpfs()) as folder:
         server = Server("ours", backend, bench, total // 2, Path(folder))
-        server.config = "benchsite.gunicorn_memory"
+        server.config = "benchmarks.benchsite.gunicorn_memory"
         try:
             server.start()
             for operation in operations:  # every code path runs before the first reading
                 server.load(operation, 1)
             sent = 0
-            checkpoints = [{"requests": 0, "workers": server.memory()}]
+            checkpoints = [{"requests": 0, "workers": server.gunicorn.memory()}]
             start = time.monotonic()
             while sent < total:
                 operation = operations[(len(checkpoints) - 1) % len(operations)]
                 figures = checked(server, operation, server.load(operation, burst))
                 sent += figures["requests"]
-                checkpoints.append({"requests": sent, "workers": server.memory()})
+                checkpoints.append({"requests": sent, "workers": server.gunicorn.memory()})
             elapsed = time.monotonic() - start
             # Then the census: objects after a collection, before and after a few more runs.
             census = Path(folder) / "census"

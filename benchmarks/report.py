@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from common import BACKENDS, OPERATIONS
+from benchmarks.common import BACKENDS, OPERATIONS
 
 #: The issue's targets.
 INPROCESS_CREATE_MAX_RATIO = 1.2  # this project / floor, median time
@@ -30,6 +31,17 @@ def find(results: list[dict], variant: str, backend: str, operation: str) -> dic
     )
 
 
+def compared(results: list[dict]) -> Iterator[tuple[str, str, dict, dict | None, dict | None]]:
+    """Each request and backend this project was measured on: its figures, the floor's and
+    0.1.0's (None where that variant was not measured)."""
+    for operation in OPERATIONS:
+        for backend in BACKENDS:
+            ours = find(results, "ours", backend, operation)
+            if ours is not None:
+                bare = find(results, "floor", backend, operation)
+                yield operation, backend, ours, bare, find(results, "seed", backend, operation)
+
+
 def _ms(value: float | None) -> str:
     return "—" if value is None else (f"{value:.3f}" if value < 10 else f"{value:.1f}")
 
@@ -45,59 +57,45 @@ def _queries(value: float | None) -> str:
 
 
 def inprocess_table(figures: dict) -> list[str]:
-    results = figures["inprocess"]
     lines = [
         "| request | backend | this project, median ms (p99) | queries | floor, median ms "
         "(p99) | queries | 0.1.0, median ms (p99) | queries | this project / floor | "
         "this project / 0.1.0 |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for operation in OPERATIONS:
-        for backend in BACKENDS:
-            ours = find(results, "ours", backend, operation)
-            if ours is None:
-                continue
-            bare = find(results, "floor", backend, operation)
-            seed = find(results, "seed", backend, operation)
 
-            def cell(r: dict | None) -> str:
-                return "—" if r is None else f"{_ms(r['median_ms'])} ({_ms(r['p99_ms'])})"
+    def cell(r: dict | None) -> str:
+        return "—" if r is None else f"{_ms(r['median_ms'])} ({_ms(r['p99_ms'])})"
 
-            lines.append(
-                f"| {operation} | {LABELS[backend]} | {cell(ours)} | {_queries(ours['queries'])} "
-                f"| {cell(bare)} | {_queries(bare and bare['queries'])} | {cell(seed)} | "
-                f"{_queries(seed and seed['queries'])} | "
-                f"{_ratio(bare and ours['median_ms'] / bare['median_ms'])} | "
-                f"{_ratio(seed and ours['median_ms'] / seed['median_ms'])} |"
-            )
+    for operation, backend, ours, bare, seed in compared(figures["inprocess"]):
+        lines.append(
+            f"| {operation} | {LABELS[backend]} | {cell(ours)} | {_queries(ours['queries'])} "
+            f"| {cell(bare)} | {_queries(bare and bare['queries'])} | {cell(seed)} | "
+            f"{_queries(seed and seed['queries'])} | "
+            f"{_ratio(bare and ours['median_ms'] / bare['median_ms'])} | "
+            f"{_ratio(seed and ours['median_ms'] / seed['median_ms'])} |"
+        )
     return lines
 
 
 def http_table(figures: dict) -> list[str]:
-    results = figures["http"]
     lines = [
         "| request | backend | this project, req/s | floor, req/s | 0.1.0, req/s | "
         "this project / floor | this project / 0.1.0 | worker CPU ms a request: this project, "
         "floor, 0.1.0 |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
-    for operation in OPERATIONS:
-        for backend in BACKENDS:
-            ours = find(results, "ours", backend, operation)
-            if ours is None:
-                continue
-            bare = find(results, "floor", backend, operation)
-            seed = find(results, "seed", backend, operation)
-            rps = [r and r["requests_per_second"] for r in (ours, bare, seed)]
-            cpu = ", ".join(
-                "—" if r is None else f"{r['cpu_ms_per_request']:.2f}" for r in (ours, bare, seed)
-            )
-            lines.append(
-                f"| {operation} | {LABELS[backend]} | "
-                + " | ".join("—" if v is None else f"{v:.0f}" for v in rps)
-                + f" | {_ratio(rps[1] and rps[0] / rps[1])} | {_ratio(rps[2] and rps[0] / rps[2])}"
-                f" | {cpu} |"
-            )
+    for operation, backend, ours, bare, seed in compared(figures["http"]):
+        rps = [r and r["requests_per_second"] for r in (ours, bare, seed)]
+        cpu = ", ".join(
+            "—" if r is None else f"{r['cpu_ms_per_request']:.2f}" for r in (ours, bare, seed)
+        )
+        lines.append(
+            f"| {operation} | {LABELS[backend]} | "
+            + " | ".join("—" if v is None else f"{v:.0f}" for v in rps)
+            + f" | {_ratio(rps[1] and rps[0] / rps[1])} | {_ratio(rps[2] and rps[0] / rps[2])}"
+            f" | {cpu} |"
+        )
     return lines
 
 
@@ -177,7 +175,7 @@ def targets(figures: dict) -> list[dict]:
         ours = find(figures["http"], "ours", "s3", "create")
         bare = find(figures["http"], "floor", "s3", "create")
         seed = find(figures["http"], "seed", "s3", "create")
-        if ours and bare:
+        if ours and bare and bare["requests_per_second"]:
             share = ours["requests_per_second"] / bare["requests_per_second"]
             cpu = ours["cpu_ms_per_request"] / bare["cpu_ms_per_request"]
             found.append(
@@ -188,7 +186,7 @@ def targets(figures: dict) -> list[dict]:
                     "met": share >= HTTP_CREATE_MIN_FLOOR_SHARE,
                 }
             )
-        if ours and seed:
+        if ours and seed and seed["requests_per_second"]:
             ratio = ours["requests_per_second"] / seed["requests_per_second"]
             found.append(
                 {

@@ -1,8 +1,10 @@
 """Run every benchmark side by side, in one run, and print Markdown tables with ratios.
 
-    .venv/bin/python benchmarks/run.py            # everything, 6 to 9 minutes on 2 cores
-    .venv/bin/python benchmarks/run.py --quick    # in-process only, a few hundred requests
-    .venv/bin/python benchmarks/run.py --docs     # also update docs/benchmarks.md and its plot
+From the repository's root (the benchmarks are a package, run as modules)::
+
+    .venv/bin/python -m benchmarks.run            # everything, 6 to 9 minutes on 2 cores
+    .venv/bin/python -m benchmarks.run --quick    # in-process only, a few hundred requests
+    .venv/bin/python -m benchmarks.run --docs     # also update docs/benchmarks.md and its plot
 
 In one run, on the same Django, DRF and database engine (SQLite), against local storage servers
 (moto for S3, fake-gcs-server, Azurite; started here with the test suite's helpers):
@@ -35,10 +37,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import report
-from common import HERE, REPO, RESULTS, SEED_VENV, machine, versions
+from benchmarks import overhttp, report, stores
+from benchmarks.common import HERE, REPO, RESULTS, SEED_VENV, child_imports, machine, versions
 
 DOCS_PAGE = REPO / "docs" / "benchmarks.md"
 DOCS_PLOT = REPO / "docs" / "img" / "benchmarks.png"
@@ -46,23 +46,25 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 SEED_PYTHON = SEED_VENV / "bin" / "python"
 
 
-def child(python: Path | str, script: str, *args: str, env: dict[str, str]) -> dict:
-    """Run one benchmark script in a virtualenv; its last stdout line is JSON."""
+def child(python: Path | str, module: str, *args: str, env: dict[str, str]) -> dict:
+    """Run one benchmark module in a virtualenv; its last stdout line is JSON."""
     done = subprocess.run(
-        [str(python), str(HERE / script), *args],
+        [str(python), "-m", f"benchmarks.{module}", *args],
         cwd=HERE,
-        env={**os.environ, **env, "PYTHONSAFEPATH": "1", "PYTHONPATH": str(HERE)},
+        env={**os.environ, **env, **child_imports()},
         stdout=subprocess.PIPE,
         text=True,
         check=False,
     )
     if done.returncode:
-        raise SystemExit(f"{script} {' '.join(args)} failed (exit {done.returncode})")
+        raise SystemExit(f"{module} {' '.join(args)} failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="in-process only, a few seconds")
     parser.add_argument("--http", action="store_true", help="in quick mode, add a tiny HTTP run")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP and memory parts")
@@ -86,8 +88,6 @@ def main() -> None:
     http = not args.no_http and (args.http or not quick)
     if not SEED_PYTHON.exists():
         raise SystemExit("0.1.0's virtualenv is missing: run scripts/setup.sh")
-    import overhttp
-
     if http and (missing := overhttp.wrk_missing()):
         print(f"Skipping the HTTP part: {missing}", file=sys.stderr)
         http = False
@@ -96,8 +96,6 @@ def main() -> None:
     figures: dict = {"machine": machine(), "settings": settings, "quick": quick}
     print(f"Load average at the start: {figures['machine']['load_average']}", file=sys.stderr)
     with ExitStack() as stack:
-        import stores
-
         bench = stores.start(stack)
         inprocess_args = [
             f"--iterations={settings['iterations']}",
@@ -105,14 +103,14 @@ def main() -> None:
             f"--rounds={settings['rounds']}",
         ]
         print("In-process: this project and the floor, interleaved", file=sys.stderr)
-        main_run = child(sys.executable, "inprocess.py", "ours,floor", *inprocess_args, env=bench)
+        main_run = child(sys.executable, "inprocess", "ours,floor", *inprocess_args, env=bench)
         print("In-process: 0.1.0", file=sys.stderr)
-        seed_run = child(SEED_PYTHON, "inprocess.py", "seed", *inprocess_args, env=bench)
+        seed_run = child(SEED_PYTHON, "inprocess", "seed", *inprocess_args, env=bench)
         figures["inprocess"] = main_run["results"] + seed_run["results"]
         figures["versions"] = {"ours": main_run["versions"], "seed": seed_run["versions"]}
         if not quick:
             print("Where a create request's time goes", file=sys.stderr)
-            figures["breakdown"] = child(sys.executable, "breakdown.py", env=bench)
+            figures["breakdown"] = child(sys.executable, "breakdown", env=bench)
         if http:
             h = settings["http"]
             figures["http"] = []

@@ -11,13 +11,17 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from common import BUCKET, GCS_PROJECT, REPO
-
-sys.path.insert(0, str(REPO))
-
+from benchmarks.common import BUCKET, GCS_PROJECT
 from tests.servers import ServerProcess, free_port
 from tests.servers import azurite as azurite_server
 from tests.servers import fake_gcs as gcs_server
+
+
+def start_moto(name: str) -> ServerProcess:
+    """moto's S3 server, from this virtualenv, on a free port."""
+    port = free_port()
+    moto = Path(sys.executable).with_name("moto_server")
+    return ServerProcess(name, [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
 
 
 def start(stack: ExitStack) -> dict[str, str]:
@@ -27,12 +31,7 @@ def start(stack: ExitStack) -> dict[str, str]:
 
     import boto3
 
-    port = free_port()
-    moto = ServerProcess(
-        "bench-moto",
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        port,
-    )
+    moto = start_moto("bench-moto")
     stack.callback(moto.stop)
     boto3.client(
         "s3",

@@ -27,7 +27,7 @@ step "suite without the browser: Python $("$PY_NEW" -c 'import platform; print(p
 .venv-django6/bin/python -m pytest -q -m "not browser" -p no:playwright "$@"
 
 step "benchmark, quick mode (figures not asserted; it must run)"
-.venv/bin/python benchmarks/run.py --quick
+.venv/bin/python -m benchmarks.run --quick
 
 export NO_MKDOCS_2_WARNING=1
 step "docs: mkdocs build --strict"

@@ -40,7 +40,7 @@ DATABASES = {
         },
     }
 }
-ROOT_URLCONF = "benchsite.urls"
+ROOT_URLCONF = "benchmarks.benchsite.urls"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

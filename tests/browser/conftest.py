@@ -22,7 +22,8 @@ import requests
 
 from tests.servers import REPO, TOOLS, ServerProcess, free_port
 
-CHROMIUM = "/usr/bin/chromium"
+from .chromium import CHROMIUM, launch_options
+
 SCREENSHOTS = TOOLS / "screenshots"
 #: The demo's limit in the browser tests: room for the 20 MiB file, not for one more MiB.
 MAX_SIZE = 21 * 1024 * 1024
@@ -306,16 +307,7 @@ def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium")
     home = tmp_path_factory.mktemp("chromium-home")
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"],
-        "env": {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_CACHE_HOME": str(home / "cache"),
-        },
-    }
+    return {**browser_type_launch_args, **launch_options(home)}
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -21,11 +21,24 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A child process serving on ``127.0.0.1:port``, stopped through its own handle."""
+    """A child process serving on ``127.0.0.1:port``, stopped through its own handle.
 
-    def __init__(self, name: str, argv: Sequence[str], port: int, env: dict | None = None):
-        self.name, self.port = name, port
-        self._env = {**os.environ, **(env or {})}
+    ``env`` adds to this process's environment or, with ``inherit_env=False``, is all of it;
+    ``cwd`` is the folder it runs in (by default this process's).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        port: int,
+        env: dict | None = None,
+        *,
+        inherit_env: bool = True,
+        cwd: Path | None = None,
+    ):
+        self.name, self.port, self._cwd = name, port, cwd
+        self._env = {**(os.environ if inherit_env else {}), **(env or {})}
         self.log = TOOLS / "logs" / f"{name}-{port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = self.log.open("wb")
@@ -34,6 +47,7 @@ class ServerProcess:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env=self._env,
+            cwd=self._cwd,
             start_new_session=True,
         )
         self.wait_until_listening()
@@ -42,16 +56,22 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def ready(self) -> bool:
+        """Whether the server takes requests yet: here, that it accepts a connection."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
+
     def wait_until_listening(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            if self.ready():
                 return
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout}s")
 
@@ -76,5 +96,6 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env=self._env,
+            cwd=self._cwd,
         )
         self.wait_until_listening()
