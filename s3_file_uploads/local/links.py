@@ -68,13 +68,8 @@ class SignedLinkBackend(StorageBackend):
         self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
     ) -> str:
         self._check_key(key)
-        grant = DownloadGrant(
-            backend=self.name,
-            key=key,
-            content_disposition=content_disposition,
-            content_type=content_type,
-            expires_at=int(time.time()) + expires_in,
-        )
+        expires_at = int(time.time()) + expires_in
+        grant = DownloadGrant(self.name, key, content_disposition, content_type, expires_at)
         return self.link(grant)
 
     def link(self, grant: Grant) -> str:
