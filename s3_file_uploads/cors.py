@@ -1,15 +1,21 @@
-"""The CORS verdicts of ``check_storage``: the same words and fixes for every backend.
+"""What every backend's CORS support shares: the merge policy, the wording, the check verdicts.
 
-Each backend reads its cloud's CORS rules and knows what they lack for a browser upload from
-an origin; how that becomes a :class:`~s3_file_uploads.contract.Diagnosis`, and which command
-fixes it, is said here once.
+Each cloud spells its CORS rules its own way (S3's ``AllowedOrigins`` dictionaries, GCS's
+``origin`` ones, Azure's ``CorsRule`` objects) and a backend says how, in a
+:class:`CorsDialect`. The policy is said here once: an origin some rule already serves for
+uploads is left alone, the others join the rule ``configure_cors`` made or a new one, so a
+second run changes nothing; ``check_storage`` words what the rules lack, and its fix, alike
+for every backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol, TypeVar
 
-from .contract import Diagnosis
+from .contract import Diagnosis, origin_allowed
+
+Rule = TypeVar("Rule")
 
 #: What ``diagnose`` yields for CORS when there is no origin to check.
 NO_ORIGINS_TO_CHECK = Diagnosis(
@@ -19,6 +25,60 @@ NO_ORIGINS_TO_CHECK = Diagnosis(
     "Set S3_FILE_UPLOADS['CORS_ORIGINS'] to the origins your pages are served from "
     "(or pass --origin).",
 )
+
+
+class CorsDialect(Protocol[Rule]):
+    """How one cloud spells a CORS rule, and the rule a browser upload needs there."""
+
+    def origins(self, rule: Rule) -> Sequence[str]:
+        """The origins (or patterns such as ``https://*.example.com``) the rule admits."""
+        ...
+
+    def lacks(self, rule: Rule) -> list[str]:
+        """What the rule lacks for a browser upload (methods, headers); empty when nothing."""
+        ...
+
+    def upload_rule(self, origins: Sequence[str]) -> Rule:
+        """The rule ``configure_cors`` adds: browser uploads from ``origins``."""
+        ...
+
+    def is_upload_rule(self, rule: Rule) -> bool:
+        """Whether ``rule`` is one ``configure_cors`` made, whatever its origins."""
+        ...
+
+    def widened(self, rule: Rule, origins: Sequence[str]) -> Rule:
+        """A copy of the upload rule ``rule`` that admits ``origins`` as well."""
+        ...
+
+
+def cors_shortfall(dialect: CorsDialect[Rule], rules: Sequence[Rule], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when one rule has all."""
+    admitting = [rule for rule in rules if origin_allowed(origin, dialect.origins(rule))]
+    if not admitting:
+        return f"no CORS rule admits {origin}"
+    gaps = []
+    for rule in admitting:
+        missing = dialect.lacks(rule)
+        if not missing:
+            return ""
+        gaps.append(", ".join(missing))
+    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+
+
+def merge_cors_rules(
+    dialect: CorsDialect[Rule], current: Sequence[Rule], origins: Sequence[str]
+) -> list[Rule]:
+    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
+    left alone; the others join the upload rule ``configure_cors`` made, or a new one."""
+    rules = list(current)
+    missing = [origin for origin in origins if cors_shortfall(dialect, rules, origin)]
+    if not missing:
+        return rules
+    for index, rule in enumerate(rules):
+        if dialect.is_upload_rule(rule):
+            rules[index] = dialect.widened(rule, missing)
+            return rules
+    return [*rules, dialect.upload_rule(missing)]
 
 
 def origin_diagnoses(

@@ -45,6 +45,21 @@ class ProfileField(serializers.ChoiceField):
     def choices(self, value: Any) -> None:
         """Choices come from the settings; DRF's setter has nothing to keep."""
 
+    @property
+    def help_text(self) -> str:
+        """Each profile's limits, for the OpenAPI schema."""
+        described = []
+        for profile in profiles().values():
+            size = f"up to {profile.max_size} bytes" if profile.max_size else "any size"
+            quota = f", quota {profile.quota.bytes} bytes" if profile.quota.bytes else ""
+            types = ", ".join(profile.content_types)
+            described.append(f"`{profile.name}`: {size} of {types}{quota}")
+        return "The upload profile (`default` when left out). " + "; ".join(described) + "."
+
+    @help_text.setter
+    def help_text(self, value: Any) -> None:
+        """The text comes from the settings."""
+
     def to_internal_value(self, data: Any) -> Profile:
         request = self.context.get("request")
         view = self.context.get("view")

@@ -331,3 +331,4 @@ def test_the_openapi_schema_lists_the_profiles(profiled, db):
         document = schema.json()
     text = json.dumps(document)
     assert '"default", "avatar", "document", "import", "staff"' in text
+    assert "`avatar`: up to 2048 bytes of image/png, image/jpeg" in text

@@ -1,7 +1,8 @@
 """The Blob service's CORS rules: the one a browser upload needs, what the rules lack, a merge.
 
 CORS on Azure is a property of the account's whole Blob service, not of a container, and the
-SDK's ``CorsRule`` keeps each list as comma-separated text.
+SDK's ``CorsRule`` keeps each list as comma-separated text. The merge policy and the wording
+are the core's (:mod:`s3_file_uploads.cors`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from azure.storage.blob import CorsRule
 
-from s3_file_uploads.contract import origin_allowed
+from s3_file_uploads import cors
 
 #: The service-wide CORS rule limit, and what one browser upload rule allows.
 MAXIMUM_CORS_RULES = 5
@@ -36,41 +37,49 @@ def upload_cors_rule(origins: Sequence[str]) -> CorsRule:
     )
 
 
-def cors_shortfall(rules: Sequence[CorsRule], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, _items(r.allowed_origins))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
+class AzureCorsRules:
+    """The Blob service's spelling of a CORS rule, for :mod:`s3_file_uploads.cors`."""
+
+    def origins(self, rule: CorsRule) -> Sequence[str]:
+        return _items(rule.allowed_origins)
+
+    def lacks(self, rule: CorsRule) -> list[str]:
         methods = {m.upper() for m in _items(rule.allowed_methods)}
         allowed = [h.lower() for h in _items(rule.allowed_headers)]
         exposed = [h.lower() for h in _items(rule.exposed_headers)]
         missing = [m for m in CORS_UPLOAD_METHODS if m not in methods]
         missing += [h for h in CORS_UPLOAD_HEADERS if not any(fnmatchcase(h, p) for p in allowed)]
-        missing += [
+        return missing + [
             f"exposed {h}"
             for h in CORS_EXPOSED_HEADERS
             if not any(fnmatchcase(h.lower(), p) for p in exposed)
         ]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+
+    def upload_rule(self, origins: Sequence[str]) -> CorsRule:
+        return upload_cors_rule(origins)
+
+    def is_upload_rule(self, rule: CorsRule) -> bool:
+        methods = {m.lower() for m in _items(rule.allowed_methods)}
+        headers = {h.lower() for h in _items(rule.allowed_headers)}
+        return methods == {m.lower() for m in CORS_METHODS} and headers == {
+            h.lower() for h in CORS_ALLOWED_HEADERS
+        }
+
+    def widened(self, rule: CorsRule, origins: Sequence[str]) -> CorsRule:
+        return upload_cors_rule([*_items(rule.allowed_origins), *origins])
+
+
+RULES = AzureCorsRules()
+
+
+def cors_shortfall(rules: Sequence[CorsRule], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    return cors.cors_shortfall(RULES, rules, origin)
 
 
 def merge_cors_rules(current: Sequence[CorsRule], origins: Sequence[str]) -> list[CorsRule]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this backend's upload rule, or a new one."""
-    rules = list(current)
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    for index, rule in enumerate(rules):
-        if _is_upload_rule(rule):
-            rules[index] = upload_cors_rule([*_items(rule.allowed_origins), *missing])
-            return rules
-    return [*rules, upload_cors_rule(missing)]
+    """``current`` plus browser uploads from ``origins``, by the core's merge policy."""
+    return cors.merge_cors_rules(RULES, current, origins)
 
 
 def rule_dict(rule: CorsRule) -> dict[str, Any]:
@@ -89,12 +98,3 @@ def _items(value: str | Sequence[str] | None) -> list[str]:
     if isinstance(value, str) or value is None:
         return [item.strip() for item in (value or "").split(",") if item.strip()]
     return [item.strip() for item in value if item.strip()]
-
-
-def _is_upload_rule(rule: CorsRule) -> bool:
-    """Whether ``rule`` is one ``configure_cors`` made (its origins aside)."""
-    methods = {m.lower() for m in _items(rule.allowed_methods)}
-    headers = {h.lower() for h in _items(rule.allowed_headers)}
-    return methods == {m.lower() for m in CORS_METHODS} and headers == {
-        h.lower() for h in CORS_ALLOWED_HEADERS
-    }

@@ -36,7 +36,7 @@ from s3_file_uploads.contract import (
     UploadInstruction,
     expires_at,
 )
-from s3_file_uploads.cors_checks import NO_ORIGINS_TO_CHECK, origin_diagnoses
+from s3_file_uploads.cors import NO_ORIGINS_TO_CHECK, origin_diagnoses
 from s3_file_uploads.error_boundary import log_failure, translated_errors
 from s3_file_uploads.errors import (
     AclNotSupported,

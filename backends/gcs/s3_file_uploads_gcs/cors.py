@@ -1,7 +1,8 @@
-"""GCS's CORS rules: the one a browser upload needs, what a bucket's rules lack, and a merge.
+"""GCS's CORS rules: the one a browser upload needs, and how to read a bucket's rules.
 
 Rules are the dictionaries the JSON API and google-cloud-storage use (``origin``, ``method``,
-``responseHeader``, ``maxAgeSeconds``), so they go to ``bucket.cors`` as they are.
+``responseHeader``, ``maxAgeSeconds``), so they go to ``bucket.cors`` as they are. The merge
+policy and the wording are the core's (:mod:`s3_file_uploads.cors`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from s3_file_uploads.contract import origin_allowed
+from s3_file_uploads import cors
+
+Rule = dict[str, Any]
 
 CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
 #: GCS documents no wildcard for ``responseHeader``, so the ``x-goog-*`` headers are named.
@@ -27,7 +30,7 @@ CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
 CORS_EXPOSED_HEADERS = ("ETag",)
 
 
-def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
+def upload_cors_rule(origins: Sequence[str]) -> Rule:
     """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
     return {
         "origin": list(origins),
@@ -37,33 +40,40 @@ def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, r.get("origin", []))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
+class GCSCorsRules:
+    """GCS's spelling of a CORS rule, for :mod:`s3_file_uploads.cors`."""
+
+    def origins(self, rule: Rule) -> Sequence[str]:
+        return rule.get("origin", [])
+
+    def lacks(self, rule: Rule) -> list[str]:
         methods = {m.upper() for m in rule.get("method", [])}
         exposed = {h.lower() for h in rule.get("responseHeader", [])}
         missing = sorted(CORS_UPLOAD_METHODS - methods)
-        missing += [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+        return missing + [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
+
+    def upload_rule(self, origins: Sequence[str]) -> Rule:
+        return upload_cors_rule(origins)
+
+    def is_upload_rule(self, rule: Rule) -> bool:
+        return _without_origins(rule) == _without_origins(upload_cors_rule([]))
+
+    def widened(self, rule: Rule, origins: Sequence[str]) -> Rule:
+        return {**rule, "origin": [*rule.get("origin", []), *origins]}
 
 
-def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this backend's upload rule, or a new one."""
-    rules = [dict(rule) for rule in current]
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    shape = {k: v for k, v in upload_cors_rule([]).items() if k != "origin"}
-    for rule in rules:
-        if {k: v for k, v in rule.items() if k != "origin"} == shape:
-            rule["origin"] = [*rule.get("origin", []), *missing]
-            return rules
-    return [*rules, upload_cors_rule(missing)]
+RULES = GCSCorsRules()
+
+
+def cors_shortfall(rules: Sequence[Rule], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    return cors.cors_shortfall(RULES, rules, origin)
+
+
+def merge_cors_rules(current: Sequence[Rule], origins: Sequence[str]) -> list[Rule]:
+    """``current`` plus browser uploads from ``origins``, by the core's merge policy."""
+    return cors.merge_cors_rules(RULES, current, origins)
+
+
+def _without_origins(rule: Rule) -> Rule:
+    return {key: value for key, value in rule.items() if key != "origin"}

@@ -38,7 +38,7 @@ from s3_file_uploads.contract import (
     UploadInstruction,
     expires_at,
 )
-from s3_file_uploads.cors_checks import NO_ORIGINS_TO_CHECK, origin_diagnoses
+from s3_file_uploads.cors import NO_ORIGINS_TO_CHECK, origin_diagnoses
 from s3_file_uploads.error_boundary import log_failure, translated_errors
 from s3_file_uploads.errors import (
     AclNotSupported,
@@ -52,6 +52,7 @@ from s3_file_uploads.redaction import redact
 
 from .cors import cors_shortfall, merge_cors_rules, upload_cors_rule
 
+#: The backend, and names that moved to sibling modules but stay importable from here.
 __all__ = ["S3Backend", "cors_shortfall", "merge_cors_rules", "upload_cors_rule"]
 
 logger = logging.getLogger(__name__)

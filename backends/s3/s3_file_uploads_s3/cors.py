@@ -1,7 +1,8 @@
-"""S3's CORS rules: the one a browser upload needs, what a bucket's rules lack, and a merge.
+"""S3's CORS rules: the one a browser upload needs, and how to read a bucket's rules.
 
 Rules are the dictionaries boto3 reads and writes (``AllowedOrigins``, ``AllowedMethods``,
-``ExposeHeaders`` ...), so they go to ``put_bucket_cors`` as they are.
+``ExposeHeaders`` ...), so they go to ``put_bucket_cors`` as they are. The merge policy and
+the wording are the core's (:mod:`s3_file_uploads.cors`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from s3_file_uploads.contract import origin_allowed
+from s3_file_uploads import cors
+
+Rule = dict[str, Any]
 
 #: The rule a browser upload needs: POST for one-request uploads, PUT for parts, and the part
 #: ETags readable by the page.
@@ -17,9 +20,11 @@ CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
 CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
 CORS_EXPOSED_HEADERS = ("ETag",)
 CORS_MAX_AGE = 3000
+#: Keys that do not make a rule another one: its origins, and the name S3 lets a rule carry.
+_NOT_THE_RULE = frozenset({"AllowedOrigins", "ID"})
 
 
-def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
+def upload_cors_rule(origins: Sequence[str]) -> Rule:
     """The rule ``configure_cors`` adds: browser uploads (single and multipart) from ``origins``."""
     return {
         "AllowedOrigins": list(origins),
@@ -30,35 +35,40 @@ def upload_cors_rule(origins: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def cors_shortfall(rules: Sequence[dict[str, Any]], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    admitting = [r for r in rules if origin_allowed(origin, r.get("AllowedOrigins", []))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
+class S3CorsRules:
+    """S3's spelling of a CORS rule, for :mod:`s3_file_uploads.cors`."""
+
+    def origins(self, rule: Rule) -> Sequence[str]:
+        return rule.get("AllowedOrigins", [])
+
+    def lacks(self, rule: Rule) -> list[str]:
         methods = {m.upper() for m in rule.get("AllowedMethods", [])}
         exposed = {h.lower() for h in rule.get("ExposeHeaders", [])}
         missing = sorted(CORS_UPLOAD_METHODS - methods)
-        missing += [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
-        if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
+        return missing + [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
+
+    def upload_rule(self, origins: Sequence[str]) -> Rule:
+        return upload_cors_rule(origins)
+
+    def is_upload_rule(self, rule: Rule) -> bool:
+        return _rule_proper(rule) == _rule_proper(upload_cors_rule([]))
+
+    def widened(self, rule: Rule, origins: Sequence[str]) -> Rule:
+        return {**rule, "AllowedOrigins": [*rule["AllowedOrigins"], *origins]}
 
 
-def merge_cors_rules(current: Sequence[dict[str, Any]], origins: Sequence[str]) -> list[dict]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join this project's upload rule, or a new one."""
-    rules = [dict(rule) for rule in current]
-    missing = [o for o in origins if cors_shortfall(rules, o)]
-    if not missing:
-        return rules
-    ours = upload_cors_rule([])
-    for rule in rules:
-        if {k: v for k, v in rule.items() if k not in {"AllowedOrigins", "ID"}} == {
-            k: v for k, v in ours.items() if k != "AllowedOrigins"
-        }:
-            rule["AllowedOrigins"] = [*rule["AllowedOrigins"], *missing]
-            return rules
-    return [*rules, upload_cors_rule(missing)]
+RULES = S3CorsRules()
+
+
+def cors_shortfall(rules: Sequence[Rule], origin: str) -> str:
+    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
+    return cors.cors_shortfall(RULES, rules, origin)
+
+
+def merge_cors_rules(current: Sequence[Rule], origins: Sequence[str]) -> list[Rule]:
+    """``current`` plus browser uploads from ``origins``, by the core's merge policy."""
+    return cors.merge_cors_rules(RULES, current, origins)
+
+
+def _rule_proper(rule: Rule) -> Rule:
+    return {key: value for key, value in rule.items() if key not in _NOT_THE_RULE}

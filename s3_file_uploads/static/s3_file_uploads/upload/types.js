@@ -20,6 +20,7 @@
  * @property {string} file URL that redirects to a short-lived download.
  * @property {string} file_path
  * @property {string} state NEW, AWAIT_COMPLETE, COMPLETED or FAILED.
+ * @property {string} profile The upload profile the server held the upload to.
  * @property {string} backend
  * @property {string} content_type
  * @property {number|null} size
@@ -41,6 +42,8 @@
  * @typedef {object} UploadOptions
  * @property {string} endpoint The create endpoint, e.g. "/api/s3-file-uploads/".
  * @property {string} [csrfToken] Defaults to the "csrftoken" cookie.
+ * @property {string} [profile] The upload profile to create in ("avatar"); the server's
+ *   "default" when left out. Its limits are the server's: see the Profiles page of the docs.
  * @property {string} [acl] An ACL name the server allows ("private" unless configured).
  * @property {string} [fileKey] A name for the object; the server only sanitises it into the key.
  * @property {string} [contentType] Defaults to file.type; when both are empty the server guesses

@@ -29,6 +29,7 @@ function createRequest(file, options) {
   // Without a type of its own, the server guesses one from the file name.
   const contentType = options.contentType || file.type;
   if (contentType) request.content_type = contentType;
+  if (options.profile) request.profile = options.profile;
   if (options.acl) request.acl = options.acl;
   if (options.fileKey) request.file_key = options.fileKey;
   const multipart = multipartChoice(file.size, options);
