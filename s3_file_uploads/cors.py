@@ -10,8 +10,9 @@ for every backend.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from .contract import Diagnosis, origin_allowed
 
@@ -27,58 +28,58 @@ NO_ORIGINS_TO_CHECK = Diagnosis(
 )
 
 
-class CorsDialect(Protocol[Rule]):
-    """How one cloud spells a CORS rule, and the rule a browser upload needs there."""
+class CorsDialect(abc.ABC, Generic[Rule]):
+    """How one cloud spells a CORS rule; the policy around the rules comes with it.
 
+    A backend subclasses it with its rule type and the five readings below, then calls
+    :meth:`shortfall` and :meth:`merged`.
+    """
+
+    @abc.abstractmethod
     def origins(self, rule: Rule) -> Sequence[str]:
         """The origins (or patterns such as ``https://*.example.com``) the rule admits."""
-        ...
 
+    @abc.abstractmethod
     def lacks(self, rule: Rule) -> list[str]:
         """What the rule lacks for a browser upload (methods, headers); empty when nothing."""
-        ...
 
+    @abc.abstractmethod
     def upload_rule(self, origins: Sequence[str]) -> Rule:
         """The rule ``configure_cors`` adds: browser uploads from ``origins``."""
-        ...
 
+    @abc.abstractmethod
     def is_upload_rule(self, rule: Rule) -> bool:
         """Whether ``rule`` is one ``configure_cors`` made, whatever its origins."""
-        ...
 
+    @abc.abstractmethod
     def widened(self, rule: Rule, origins: Sequence[str]) -> Rule:
         """A copy of the upload rule ``rule`` that admits ``origins`` as well."""
-        ...
 
+    def shortfall(self, rules: Sequence[Rule], origin: str) -> str:
+        """What the rules lack for browser uploads from ``origin``; empty when one has all."""
+        admitting = [rule for rule in rules if origin_allowed(origin, self.origins(rule))]
+        if not admitting:
+            return f"no CORS rule admits {origin}"
+        gaps = []
+        for rule in admitting:
+            missing = self.lacks(rule)
+            if not missing:
+                return ""
+            gaps.append(", ".join(missing))
+        return f"the rules admitting {origin} lack {' / '.join(gaps)}"
 
-def cors_shortfall(dialect: CorsDialect[Rule], rules: Sequence[Rule], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when one rule has all."""
-    admitting = [rule for rule in rules if origin_allowed(origin, dialect.origins(rule))]
-    if not admitting:
-        return f"no CORS rule admits {origin}"
-    gaps = []
-    for rule in admitting:
-        missing = dialect.lacks(rule)
+    def merged(self, current: Sequence[Rule], origins: Sequence[str]) -> list[Rule]:
+        """``current`` plus browser uploads from ``origins``: an origin a rule already serves
+        is left alone; the others join the upload rule ``configure_cors`` made, or a new one."""
+        rules = list(current)
+        missing = [origin for origin in origins if self.shortfall(rules, origin)]
         if not missing:
-            return ""
-        gaps.append(", ".join(missing))
-    return f"the rules admitting {origin} lack {' / '.join(gaps)}"
-
-
-def merge_cors_rules(
-    dialect: CorsDialect[Rule], current: Sequence[Rule], origins: Sequence[str]
-) -> list[Rule]:
-    """``current`` plus browser uploads from ``origins``: an origin a rule already serves is
-    left alone; the others join the upload rule ``configure_cors`` made, or a new one."""
-    rules = list(current)
-    missing = [origin for origin in origins if cors_shortfall(dialect, rules, origin)]
-    if not missing:
-        return rules
-    for index, rule in enumerate(rules):
-        if dialect.is_upload_rule(rule):
-            rules[index] = dialect.widened(rule, missing)
             return rules
-    return [*rules, dialect.upload_rule(missing)]
+        for index, rule in enumerate(rules):
+            if self.is_upload_rule(rule):
+                rules[index] = self.widened(rule, missing)
+                return rules
+        return [*rules, self.upload_rule(missing)]
 
 
 def origin_diagnoses(

@@ -37,7 +37,7 @@ def upload_cors_rule(origins: Sequence[str]) -> CorsRule:
     )
 
 
-class AzureCorsRules:
+class AzureCorsRules(cors.CorsDialect[CorsRule]):
     """The Blob service's spelling of a CORS rule, for :mod:`s3_file_uploads.cors`."""
 
     def origins(self, rule: CorsRule) -> Sequence[str]:
@@ -70,16 +70,9 @@ class AzureCorsRules:
 
 
 RULES = AzureCorsRules()
-
-
-def cors_shortfall(rules: Sequence[CorsRule], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    return cors.cors_shortfall(RULES, rules, origin)
-
-
-def merge_cors_rules(current: Sequence[CorsRule], origins: Sequence[str]) -> list[CorsRule]:
-    """``current`` plus browser uploads from ``origins``, by the core's merge policy."""
-    return cors.merge_cors_rules(RULES, current, origins)
+#: The names ``configure_cors``, ``check_storage`` and the tests use.
+cors_shortfall = RULES.shortfall
+merge_cors_rules = RULES.merged
 
 
 def rule_dict(rule: CorsRule) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def upload_cors_rule(origins: Sequence[str]) -> Rule:
     }
 
 
-class GCSCorsRules:
+class GCSCorsRules(cors.CorsDialect[Rule]):
     """GCS's spelling of a CORS rule, for :mod:`s3_file_uploads.cors`."""
 
     def origins(self, rule: Rule) -> Sequence[str]:
@@ -63,16 +63,9 @@ class GCSCorsRules:
 
 
 RULES = GCSCorsRules()
-
-
-def cors_shortfall(rules: Sequence[Rule], origin: str) -> str:
-    """What the rules lack for browser uploads from ``origin``; empty when nothing."""
-    return cors.cors_shortfall(RULES, rules, origin)
-
-
-def merge_cors_rules(current: Sequence[Rule], origins: Sequence[str]) -> list[Rule]:
-    """``current`` plus browser uploads from ``origins``, by the core's merge policy."""
-    return cors.merge_cors_rules(RULES, current, origins)
+#: The names ``configure_cors``, ``check_storage`` and the tests use.
+cors_shortfall = RULES.shortfall
+merge_cors_rules = RULES.merged
 
 
 def _without_origins(rule: Rule) -> Rule:
