@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
-import re
-import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -57,6 +55,8 @@ from s3_file_uploads.errors import (
 )
 from s3_file_uploads.redaction import redact
 
+from . import blocks
+from .blocks import MAXIMUM_UPLOAD_PART_SIZE, MAXIMUM_UPLOAD_PARTS_COUNT, MINIMUM_UPLOAD_PART_SIZE
 from .cors import MAXIMUM_CORS_RULES, cors_shortfall, merge_cors_rules, rule_dict
 from .credentials import (
     CREDENTIALS_HINT,
@@ -73,7 +73,13 @@ from .delegation_keys import (
 )
 
 #: The backend, and names that moved to sibling modules but stay importable from here.
-__all__ = ["USER_DELEGATION_KEY_REFRESH_MARGIN", "AzureBackend"]
+__all__ = [
+    "MAXIMUM_UPLOAD_PARTS_COUNT",
+    "MAXIMUM_UPLOAD_PART_SIZE",
+    "MINIMUM_UPLOAD_PART_SIZE",
+    "USER_DELEGATION_KEY_REFRESH_MARGIN",
+    "AzureBackend",
+]
 
 #: The cache's name from when it lived in this module.
 _UserDelegationKeyCache = UserDelegationKeyCache
@@ -82,14 +88,6 @@ logger = logging.getLogger(__name__)
 
 #: The largest blob one Put Blob request (the browser's single PUT) may carry.
 MAXIMUM_PUT_BLOB_SIZE = 5000 * 1024 * 1024
-#: Put Block limits: the largest block and the most blocks one blob commits.
-MAXIMUM_UPLOAD_PART_SIZE = 4000 * 1024 * 1024
-MAXIMUM_UPLOAD_PARTS_COUNT = 50_000
-#: Azure has no smallest block; this floor keeps a big file from becoming 50,000 tiny requests.
-MINIMUM_UPLOAD_PART_SIZE = 1024 * 1024
-#: Block ids are the part number in six digits (base64 on the wire): one length for every
-#: block of a blob, as Azure requires, and room for MAXIMUM_UPLOAD_PARTS_COUNT.
-BLOCK_ID_DIGITS = 6
 #: Expiry settings above this earn a system check warning: a leaked URL stays usable that long.
 RECOMMENDED_MAXIMUM_EXPIRY = 24 * 3600
 #: Create, not write: a finished (and checked) upload cannot be overwritten with the same URL.
@@ -104,8 +102,6 @@ UNFINISHED_COPY = frozenset({"pending"})
 BROKEN_COPY = frozenset({"failed", "aborted"})
 #: Where staging blobs live unless the ``staging_prefix`` option says otherwise.
 DEFAULT_STAGING_PREFIX = "multipart-staging/"
-_UPLOAD_TOKEN = re.compile(r"[0-9a-f]{32}")
-_BLOCK_ID = re.compile(rf"[0-9]{{{BLOCK_ID_DIGITS}}}")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: Each option's flat Django setting: django-storages' names.
 SETTING_NAMES = {
@@ -320,7 +316,7 @@ class AzureBackend(StorageBackend):
         """Nothing to create yet: the id names the staging blob and carries the content type,
         which Put Block List sets when complete commits the blocks."""
         self.map_acl(acl)
-        return f"{secrets.token_hex(16)}:{content_type}"
+        return blocks.new_upload_id(content_type)
 
     def presign_part(
         self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
@@ -333,8 +329,8 @@ class AzureBackend(StorageBackend):
         staging = self._staging_name(upload_id)
         expiry = expires_at(self._sas_lifetime(expires_in))
         sas = self._sign(staging, PART_PERMISSION, expiry)
-        block_id = quote(_b64(_block_id(part_number).encode("ascii")), safe="")
-        url = f"{self._blob_url(staging)}?comp=block&blockid={block_id}&{sas}"
+        block = blocks.block_id_parameter(part_number)
+        url = f"{self._blob_url(staging)}?comp=block&blockid={block}&{sas}"
         return PartInstruction(part_number, url, size, expires_at=expiry)
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
@@ -351,7 +347,7 @@ class AzureBackend(StorageBackend):
         # Uncommitted last: Put Block List's "Latest" takes an uncommitted block over a
         # committed one with the same id, and so must the sizes reported here.
         for block in [*committed, *uncommitted]:
-            if (number := _part_number(block.id)) is not None:
+            if (number := blocks.part_number(block.id)) is not None:
                 sizes[number] = block.size
         return [StoredPart(number, sizes[number]) for number in sorted(sizes)]
 
@@ -363,13 +359,13 @@ class AzureBackend(StorageBackend):
         condition). A copy still pending after ``copy_wait`` seconds is left running: stat
         answers StorageUnavailable until it is done, and a later complete picks up from there.
         """
-        _, content_type = _parse_upload_id(upload_id)
+        _, content_type = blocks.parse_upload_id(upload_id)
         staging = self._staging_client(upload_id)
         target = self._container.get_blob_client(key)
-        blocks = [BlobBlock(_block_id(part.part_number)) for part in parts]
+        block_list = [BlobBlock(blocks.block_id(part.part_number)) for part in parts]
         with _translate_errors(self, key):
             committed = staging.commit_block_list(
-                blocks, content_settings=ContentSettings(content_type=content_type)
+                block_list, content_settings=ContentSettings(content_type=content_type)
             )
             source_sas = self._sign(
                 staging.blob_name, DOWNLOAD_PERMISSION, expires_at(COPY_SOURCE_SAS_LIFETIME)
@@ -523,7 +519,7 @@ class AzureBackend(StorageBackend):
         return self._service.get_user_delegation_key(start, expiry)
 
     def _staging_name(self, upload_id: str) -> str:
-        token, _ = _parse_upload_id(upload_id)
+        token, _ = blocks.parse_upload_id(upload_id)
         return f"{self.staging_prefix}{token}"
 
     def _staging_client(self, upload_id: str) -> BlobClient:
@@ -572,26 +568,6 @@ class AzureBackend(StorageBackend):
         except StorageError:
             if strict:
                 raise
-
-
-def _parse_upload_id(upload_id: str) -> tuple[str, str]:
-    """``TOKEN:CONTENT_TYPE`` as start_multipart made it; anything else is no upload of ours."""
-    token, _, content_type = upload_id.partition(":")
-    if not _UPLOAD_TOKEN.fullmatch(token):
-        raise ObjectNotFound(f"no multipart upload has the id {upload_id!r}")
-    return token, content_type
-
-
-def _block_id(part_number: int) -> str:
-    return f"{part_number:0{BLOCK_ID_DIGITS}d}"
-
-
-def _part_number(block_id: str) -> int | None:
-    """The part a staged block holds, or None for a block this backend did not name."""
-    if not _BLOCK_ID.fullmatch(block_id or ""):
-        return None
-    number = int(block_id)
-    return number if 1 <= number <= MAXIMUM_UPLOAD_PARTS_COUNT else None
 
 
 def _copy_status(props: Any) -> str | None:
