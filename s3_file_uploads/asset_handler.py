@@ -1,25 +1,28 @@
 """0.1.0's asset handler (``UploadedFile.asset_handler``), on the backend contract.
 
 0.1.0 code called a boto3 client through ``S3AssetHandler``; the same methods now sign through
-whichever backend holds the object. Reading and writing bytes on the server (``open_content``,
-``upload_data``) wait for server-side file access in the contract: until then they raise
-:class:`ServerSideAccessUnavailable`, whose message says what to use instead.
+whichever backend holds the object. ``open_content`` and ``upload_data`` read and write the
+bytes on the server through the contract's streaming ``open_read`` and ``write``.
 """
 
 from __future__ import annotations
 
+import shutil
+from io import BytesIO
 from typing import Any
 
 from .conf import app_setting, max_upload_size
 from .contract import PRIVATE, StorageBackend
 from .disposition import content_disposition
+from .media_types import DEFAULT_CONTENT_TYPE
 from .registry import get_backend
 
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
+#: How much of an object open_content copies at a time.
+COPY_CHUNK_SIZE = 1024 * 1024
 
 
 class ServerSideAccessUnavailable(NotImplementedError):
-    """The storage contract cannot read or write an object's bytes on the server yet."""
+    """Kept for code that caught it in a 1.0 pre-release; nothing raises it any more."""
 
 
 class AssetHandler:
@@ -70,20 +73,23 @@ class AssetHandler:
         """A short-lived URL that downloads the file under ``filename``."""
         return self._signed_url(filename, inline=False, duration=duration)
 
-    def open_content(self) -> Any:
-        raise ServerSideAccessUnavailable(
-            "open_content() is not available in 1.0: the storage contract cannot read an "
-            "object on the server yet (planned). Until it can, fetch the bytes over HTTP from a "
-            "signed URL, for example requests.get(upload.get_download_url(), timeout=30).content; "
-            "in tests, the memory backend's get(key) returns them."
-        )
+    def open_content(self) -> BytesIO:
+        """The whole object in memory, as 0.1.0 gave it; for large files stream with
+        ``UploadedFile.open()`` instead, which never holds more than a chunk."""
+        data = BytesIO()
+        with self.storage.open_read(self.id) as stream:
+            shutil.copyfileobj(stream, data, COPY_CHUNK_SIZE)
+        data.seek(0)
+        return data
 
     def upload_data(self, content: bytes) -> None:
-        raise ServerSideAccessUnavailable(
-            "upload_data() is not available in 1.0: the storage contract cannot write an object "
-            "on the server yet (planned). Until it can, send the bytes as a browser would: "
-            "follow upload.get_upload_form() with an HTTP client; in tests, the memory "
-            "backend's put(key, data) stores them."
+        """Store ``content`` under this key. Unlike 0.1.0, an existing object is not replaced
+        where the backend can refuse it (``ObjectExists``): delete it first."""
+        self.storage.write(
+            self.id,
+            BytesIO(content),
+            content_type=self.content_type or DEFAULT_CONTENT_TYPE,
+            size=len(content),
         )
 
     def _signed_url(self, filename: str, *, inline: bool, duration: int | None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Any, ClassVar, Literal
+from typing import Any, BinaryIO, ClassVar, Literal
 
 from .errors import AclNotSupported
 
@@ -107,7 +107,9 @@ class Capabilities:
     backend implements :meth:`StorageBackend.configure_cors`. ``multipart``: it implements the
     multipart family, within its cloud's part rules. ``checksums``: the algorithms (``md5``,
     ``sha256``) whose checksum the backend signs into an upload and reports on :meth:`stat`;
-    a client checksum in any other algorithm is refused at create.
+    a client checksum in any other algorithm is refused at create. ``server_side_io``: it
+    implements :meth:`StorageBackend.open_read` and :meth:`StorageBackend.write`, so the
+    server can read stored bytes (hooks that scan, analyse or convert) and store files it makes.
     """
 
     enforces_size_limit: bool = False
@@ -116,6 +118,7 @@ class Capabilities:
     cors: bool = False
     acls: frozenset[str] = frozenset({PRIVATE})
     checksums: frozenset[str] = frozenset()
+    server_side_io: bool = False
     #: Smallest part but the last, largest part, most parts (S3's rules by default).
     min_part_size: int = MINIMUM_UPLOAD_PART_SIZE
     max_part_size: int = MAXIMUM_UPLOAD_PART_SIZE
@@ -266,6 +269,35 @@ class StorageBackend(abc.ABC):
 
     def abort_multipart(self, *, key: str, upload_id: str) -> None:
         """Discard an unfinished multipart upload and its parts; a gone upload is not an error."""
+        raise NotImplementedError
+
+    # Server-side access: only called when ``capabilities.server_side_io`` is true. Both stream:
+    # neither holds a whole object in memory, whatever its size.
+
+    def open_read(self, key: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        """A readable stream of the object's bytes ``start`` to ``end`` (inclusive; to the end
+        of the object when ``None``), fetched as the caller reads. The caller closes it.
+
+        Raises :class:`~s3_file_uploads.errors.ObjectNotFound`; a ``start`` past the end of the
+        object gives an empty stream.
+        """
+        raise NotImplementedError
+
+    def write(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        size: int | None = None,
+        acl: str = PRIVATE,
+    ) -> ObjectInfo:
+        """Store what ``stream`` yields under ``key``, read in chunks; return what was stored.
+
+        ``size``, when known, lets the backend choose one request or several. Never replaces
+        an existing object where the cloud can refuse it: raises
+        :class:`~s3_file_uploads.errors.ObjectExists` then.
+        """
         raise NotImplementedError
 
     def map_acl(self, acl: str) -> str | None:

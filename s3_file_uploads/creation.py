@@ -10,17 +10,18 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
+from .completion import complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
 from .contract import PRIVATE, Checksum, StorageBackend, UploadInstruction
 from .errors import AclNotSupported, StorageError, UploadRefused
-from .keys import generate_key
-from .media_types import DEFAULT_CONTENT_TYPE
+from .keys import clean_display_name, generate_key
+from .media_types import DEFAULT_CONTENT_TYPE, names_a_real_type
 from .models import OPEN_STATES, UploadedFile, UploadNotOpen, UploadState
 from .multipart import plan_part_size, wants_multipart
 from .plugins import hook
-from .profiles import Profile
+from .profiles import Profile, get_profile
 from .quotas import QuotaExceeded, within_quota
 from .registry import get_backend
 
@@ -95,6 +96,80 @@ def create_upload(wanted: dict[str, Any], *, user: Any, request: Any = None) -> 
                 storage.abort_multipart(key=row.file_key, upload_id=row.multipart_upload_id)
         raise
     return Created(row, instruction)
+
+
+def store_file(
+    file: BinaryIO,
+    *,
+    filename: str,
+    user: Any = None,
+    profile: str | None = None,
+    content_type: str | None = None,
+    acl: str | None = None,
+    size: int | None = None,
+) -> UploadedFile:
+    """Store a file the server holds (a report it made, a form's upload) as a completed row.
+
+    The file is held to ``profile`` like a browser upload: its size, type and ACL before a byte
+    is written, its quota reserved under the lock, and the stored object checked by the same
+    complete step (``before_complete`` hooks included; ``upload_completed`` fires). The bytes are
+    streamed to storage in chunks. Raises UploadRefused (nothing is kept), QuotaExceeded,
+    AclNotSupported, or StorageError.
+    """
+    chosen = get_profile(profile)
+    if chosen is None:
+        raise UploadRefused(f"There is no upload profile '{profile}'.")
+    name = clean_display_name(filename)
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    content_type = content_type or guessed or DEFAULT_CONTENT_TYPE
+    if not names_a_real_type(content_type) or not chosen.accepts_type(content_type):
+        raise UploadRefused(f"Files of type '{content_type}' are not accepted in '{chosen.name}'.")
+    acl = acl or chosen.default_acl
+    if acl not in chosen.acls:
+        raise AclNotSupported(f"The '{acl}' ACL is not allowed in '{chosen.name}'.")
+    size = size if size is not None else _remaining_size(file)
+    if size is not None and chosen.max_size is not None and size > chosen.max_size:
+        raise UploadRefused(f"The file is {size} bytes; the limit is {chosen.max_size} bytes.")
+    storage = get_backend(chosen.backend)
+    if not storage.capabilities.server_side_io:
+        raise UploadRefused(f"The '{chosen.backend}' backend cannot store files from the server.")
+    anonymous = user is None or not user.is_authenticated
+    row = UploadedFile(
+        file_key=generate_key(chosen.key_prefix, name),
+        filename=name,
+        file_upload_state=UploadState.AWAIT_COMPLETE,
+        user=None if anonymous else user,
+        anonymous=anonymous,
+        profile=chosen.name,
+        backend=chosen.backend,
+        acl=acl,
+        content_type=content_type,
+        declared_size=size,
+        size_limit=chosen.max_size,
+    )
+    within_quota(user, chosen, size or 0, lambda: row.save(force_insert=True))
+    try:
+        storage.write(row.file_key, file, content_type=content_type, size=size, acl=acl)
+    except BaseException:
+        UploadedFile.objects.filter(pk=row.pk).delete()
+        with contextlib.suppress(StorageError):
+            storage.delete(row.file_key)
+        raise
+    outcome = complete_upload(row)
+    if outcome.upload.file_upload_state != UploadState.COMPLETED:
+        raise UploadRefused(outcome.reason or "The stored file was refused.")
+    return outcome.upload
+
+
+def _remaining_size(file: BinaryIO) -> int | None:
+    """Bytes left to read in a seekable file; None for a stream that cannot tell."""
+    try:
+        here = file.tell()
+        end = file.seek(0, 2)
+        file.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return getattr(file, "size", None)
+    return end - here
 
 
 def sign_again(row: UploadedFile, *, acl: str | None = None, expiry: int | None = None) -> dict:

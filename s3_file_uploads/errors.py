@@ -20,6 +20,10 @@ class ObjectNotFound(StorageError):
     """No object is stored under the key."""
 
 
+class ObjectExists(StorageError):
+    """An object is already stored under the key, and the write may not replace it."""
+
+
 class BucketNotFound(StorageError):
     """The bucket (or container) the backend is configured with does not exist.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,17 @@ class UploadedFileQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(user=user)
+
+    def create_from_file(self, file: BinaryIO, *, filename: str, **options: Any) -> UploadedFile:
+        """Store a file the server holds as a completed upload, held to its profile's rules.
+
+        ``options``: ``user``, ``profile`` (``"default"`` when left out), ``content_type``
+        (guessed from the name when left out), ``acl``, ``size``. See
+        :func:`s3_file_uploads.creation.store_file`.
+        """
+        from .creation import store_file  # creation builds rows: it imports this module
+
+        return store_file(file, filename=filename, **options)
 
     def orphaned(self) -> UploadedFileQuerySet:
         """Rows whose user account was deleted: nobody may reach them any more."""
@@ -167,6 +178,20 @@ class UploadedFile(models.Model):
     def get_view_url(self) -> str:
         return self._signed_url(inline=True)
 
+    def open(self, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        """Read the stored file from the server, streamed: the whole of it, or bytes ``start``
+        to ``end`` (inclusive). Close it after use (``with upload.open() as f:``).
+
+        Only a completed upload can be opened: raises UploadNotCompleted otherwise, and
+        ObjectNotFound when storage no longer holds it.
+        """
+        if self.file_upload_state != UploadState.COMPLETED:
+            raise UploadNotCompleted(self)
+        storage = self.storage
+        if not storage.capabilities.server_side_io:
+            raise UploadNotCompleted(self, f"the '{self.backend}' backend cannot be read from")
+        return storage.open_read(self.get_file_key(), start=start, end=end)
+
     def permit_reupload(self) -> bool:
         """Open a completed or failed upload to a new complete, as 0.1.0 allowed on purpose."""
         sources = (UploadState.NEW, UploadState.COMPLETED, UploadState.FAILED)
@@ -253,6 +278,18 @@ class QuotaLock(models.Model):
 
     def __str__(self) -> str:
         return f"quota lock of user {self.user_id} in profile {self.profile}"
+
+
+class UploadNotCompleted(Exception):
+    """Only a completed upload's bytes can be read on the server."""
+
+    def __init__(self, upload: UploadedFile, why: str = "") -> None:
+        super().__init__(
+            (why and f"Upload {upload.pk} cannot be opened: {why}.")
+            or f"Upload {upload.pk} is {upload.file_upload_state.lower()}; only a completed "
+            "upload can be opened."
+        )
+        self.upload = upload
 
 
 class UploadNotOpen(Exception):

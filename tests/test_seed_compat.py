@@ -20,8 +20,7 @@ from s3_file_uploads.memory import MemoryBackend
 from s3_file_uploads.models import UploadedFile, UploadNotOpen, UploadState
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.serializers import AccessControlListSerializer, UploadedFileSerializer
-
-from .conftest import send_file
+from s3_file_uploads.testing import send_instruction
 
 PDF = b"%PDF-1.7 first\n" * 4
 #: UploadedFileSerializer's keys in 0.1.0 (its ``file_name`` never appeared: it named no field).
@@ -58,7 +57,7 @@ def test_get_upload_form_on_s3_gives_0_1_0s_url_and_fields_for_the_rows_own_key(
     assert form["url"].startswith("http")
     assert form["fields"]["key"] == str(row.id)
     assert "policy" in form["fields"]
-    assert send_file(form, PDF).status_code == 204
+    assert send_instruction(form, PDF).status_code == 204
     row.completed_upload()
     stored = UploadedFile.objects.get(pk=row.pk)
     assert stored.file_upload_state == UploadState.COMPLETED
@@ -91,14 +90,14 @@ def test_an_unsaved_row_is_saved_by_get_upload_form_as_in_0_1_0(memory, db):
 
 def test_reupload_after_permit_reupload_signs_the_same_key_for_a_new_file(s3_bucket, api):
     created = api.post("/api/s3-file-uploads/", {"filename": "a.pdf", "size": len(PDF)}).data
-    send_file(created["upload"], PDF)
+    send_instruction(created["upload"], PDF)
     assert api.post(created["complete_url"]).status_code == 200
     row = UploadedFile.objects.get(pk=created["id"])
 
     assert row.permit_reupload()
     form = row.get_upload_form()
     replacement = b"%PDF-1.7 the corrected, longer file\n" * 4
-    assert send_file(form, replacement).status_code == 204
+    assert send_instruction(form, replacement).status_code == 204
     row.completed_upload()
 
     assert form["fields"]["key"] == created["file_key"]
@@ -252,24 +251,13 @@ def test_a_bare_handler_takes_a_uuid_like_0_1_0_and_signs_without_a_row(memory, 
     assert not UploadedFile.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("method", "args", "instead"),
-    [
-        ("open_content", (), "get_download_url()"),
-        ("upload_data", (b"bytes",), "get_upload_form()"),
-    ],
-)
-def test_server_side_reads_and_writes_say_what_to_use_until_the_contract_has_them(
-    memory, user, method, args, instead
-):
+def test_upload_data_then_open_content_round_trip_as_in_0_1_0(memory, user):
     handler = seed_row(user=user).asset_handler
 
-    with pytest.raises(NotImplementedError) as refusal:
-        getattr(handler, method)(*args)
+    handler.upload_data(b"bytes the server made")
 
-    message = str(refusal.value)
-    assert message.startswith(f"{method}() is not available in 1.0")
-    assert instead in message
+    assert handler.open_content().getvalue() == b"bytes the server made"
+    assert memory.get(handler.id) == b"bytes the server made"
 
 
 # Serializers ------------------------------------------------------------------------------------

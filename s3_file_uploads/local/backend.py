@@ -35,8 +35,16 @@ from urllib.parse import urlencode
 from django.core import checks
 from django.urls import NoReverseMatch, reverse
 
-from s3_file_uploads.contract import Capabilities, Checksum, ObjectInfo, PartInstruction, StoredPart
+from s3_file_uploads.contract import (
+    PRIVATE,
+    Capabilities,
+    Checksum,
+    ObjectInfo,
+    PartInstruction,
+    StoredPart,
+)
 from s3_file_uploads.errors import BackendConfigurationError, ObjectNotFound
+from s3_file_uploads.streams import byte_range
 
 from .errors import (
     ChecksumMismatch,
@@ -101,6 +109,8 @@ META_DIR = ".s3fu-meta"
 MULTIPART_DIR = ".s3fu-multipart"
 #: Suffix of a staging folder a complete has claimed, so parts and other completes stay out.
 CLAIM_SUFFIX = ".completing"
+#: Largest file a server-side write of unknown size may store (S3's largest object).
+MAXIMUM_SERVER_WRITE = 5 * 1024**4
 #: Where deleted keys leave a tombstone, inside META_DIR: an upload link signed before the
 #: delete then stores nothing, so no object appears that no row tracks.
 TOMBSTONE_DIR = ".s3fu-deleted"
@@ -126,6 +136,7 @@ class LocalBackend(SignedLinkBackend):
         enforces_content_type=True,
         multipart=True,
         checksums=frozenset({"md5", "sha256"}),
+        server_side_io=True,
     )
     link_scope = LOCAL
     max_upload_expiry = MAXIMUM_UPLOAD_EXPIRY
@@ -281,6 +292,29 @@ class LocalBackend(SignedLinkBackend):
             etag=digest.hexdigest(),
             checksums=checksums,
         )
+
+    # Server-side access: a file handle for reads, the upload path for writes.
+
+    def open_read(self, key: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        try:
+            file = self.path(key).open("rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise ObjectNotFound(key) from None
+        return byte_range(file, start, end)
+
+    def write(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        size: int | None = None,
+        acl: str = PRIVATE,
+    ) -> ObjectInfo:
+        """Stream ``stream`` into place like an upload: create-only, all or nothing."""
+        self.map_acl(acl)
+        limit = size if size is not None else MAXIMUM_SERVER_WRITE
+        return self.receive(key, stream, max_size=limit, content_type=content_type, length=size)
 
     # Multipart: parts staged on disk, assembled by streaming on complete.
 

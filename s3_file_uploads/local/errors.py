@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from s3_file_uploads.errors import StorageError, UploadRefused
+from s3_file_uploads.errors import ObjectExists, StorageError, UploadRefused
+
+__all__ = [
+    "ChecksumMismatch",
+    "IncompleteUpload",
+    "InvalidKey",
+    "InvalidPart",
+    "KeyDeleted",
+    "ObjectExists",
+    "UploadTooLarge",
+    "WrongPartLength",
+]
 
 
 class KeyDeleted(StorageError):
@@ -11,10 +22,6 @@ class KeyDeleted(StorageError):
 
 class InvalidKey(StorageError):
     """The key is empty, absolute, or would resolve outside the storage root."""
-
-
-class ObjectExists(StorageError):
-    """An object is already stored under the key, and the backend is create-only."""
 
 
 class UploadTooLarge(UploadRefused):

@@ -18,10 +18,17 @@ import base64
 import hashlib
 import threading
 from dataclasses import dataclass
+from io import BytesIO
+from typing import BinaryIO
 
-from s3_file_uploads.contract import ACLS, Capabilities, ObjectInfo
+from s3_file_uploads.contract import ACLS, PRIVATE, Capabilities, ObjectInfo
 from s3_file_uploads.errors import ObjectNotFound, StorageError
-from s3_file_uploads.local.errors import ChecksumMismatch, ObjectExists, UploadTooLarge
+from s3_file_uploads.local.errors import (
+    ChecksumMismatch,
+    IncompleteUpload,
+    ObjectExists,
+    UploadTooLarge,
+)
 from s3_file_uploads.local.grants import UploadGrant
 from s3_file_uploads.local.links import SignedLinkBackend
 
@@ -53,6 +60,7 @@ class MemoryBackend(SignedLinkBackend):
         enforces_content_type=True,
         acls=frozenset(ACLS),
         checksums=frozenset({"md5", "sha256"}),
+        server_side_io=True,
     )
     link_scope = MEMORY
 
@@ -76,6 +84,30 @@ class MemoryBackend(SignedLinkBackend):
     def delete(self, key: str) -> None:
         with self._lock:
             self._objects.pop(key, None)
+
+    def open_read(self, key: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        data = self._stored(key).data
+        return BytesIO(data[start : None if end is None else end + 1])
+
+    def write(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        size: int | None = None,
+        acl: str = PRIVATE,
+    ) -> ObjectInfo:
+        self._check_key(key)
+        self.map_acl(acl)
+        stored = StoredObject(stream.read(), content_type)  # memory is where it goes anyway
+        if size is not None and len(stored.data) != size:
+            raise IncompleteUpload(f"the stream held {len(stored.data)} bytes, not {size}")
+        with self._lock:
+            if self.create_only and key in self._objects:
+                raise ObjectExists(f"an object is already stored under '{key}'")
+            self._objects[key] = stored
+        return _info(key, stored)
 
     # What a test reaches for ------------------------------------------------------------------
 
