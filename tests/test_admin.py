@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from s3_file_uploads.models import UploadedFile
+from s3_file_uploads.testing import create_upload
 
-from .conftest import send_file
 from .servers.moto import s3_client
 
 
@@ -19,8 +19,7 @@ def admin_client(client, db):
 
 
 def test_changelist_links_downloads_and_filters(admin_client, api, s3_bucket):
-    created = api.post("/api/s3-file-uploads/", {"filename": "a.txt"}, format="json").data
-    send_file(created["upload"], b"abc")
+    created = create_upload(api, filename="a.txt", body=b"abc")
     api.post(created["complete_url"])
 
     page = admin_client.get("/admin/s3_file_uploads/uploadedfile/?file_upload_state=COMPLETED")
@@ -31,8 +30,7 @@ def test_changelist_links_downloads_and_filters(admin_client, api, s3_bucket):
 
 
 def test_delete_action_removes_objects_and_rows(admin_client, api, s3_bucket, moto_server):
-    created = api.post("/api/s3-file-uploads/", {"filename": "a.txt"}, format="json").data
-    send_file(created["upload"], b"abc")
+    created = create_upload(api, filename="a.txt", body=b"abc")
 
     admin_client.post(
         "/admin/s3_file_uploads/uploadedfile/",

@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from s3_file_uploads.models import UploadedFile, UploadState
+from s3_file_uploads.testing import api_url, create_upload, send_instruction
 
-from .conftest import send_file
 from .servers.moto import s3_client
 
-URL = "/api/s3-file-uploads/"
+URL = api_url()
 pytestmark = pytest.mark.usefixtures("s3_bucket")
 
 
@@ -25,11 +25,7 @@ def create(api, **body):
 
 
 def upload(api, body: bytes = b"hello world", **fields):
-    reply = create(api, filename="hello.txt", **fields)
-    assert reply.status_code == 201, reply.content
-    stored = send_file(reply.data["upload"], body)
-    assert stored.status_code in (200, 201, 204), stored.text
-    return reply.data
+    return create_upload(api, body=body, filename="hello.txt", **fields)
 
 
 def test_create_returns_seed_keys_and_the_generic_instruction(api, user):
@@ -128,7 +124,7 @@ def test_oversize_object_stored_by_moto_is_refused_on_complete_and_deleted(
 def test_wrong_content_type_stored_is_refused(api, s3_bucket, moto_server):
     reply = create(api, filename="a.png", content_type="image/png")
     fields = {**reply.data["upload"]["fields"], "Content-Type": "text/html"}
-    send_file({**reply.data["upload"], "fields": fields}, b"<script>")
+    send_instruction({**reply.data["upload"], "fields": fields}, b"<script>")
 
     done = api.post(f"{URL}{reply.data['id']}/complete/")
 
@@ -230,7 +226,7 @@ def test_fetch_needs_a_completed_upload_and_a_known_disposition(api):
 
 def test_inline_view_url_keeps_html_an_attachment(api):
     reply = create(api, filename="page.html", content_type="text/html")
-    send_file(reply.data["upload"], b"<h1>hi</h1>")
+    send_instruction(reply.data["upload"], b"<h1>hi</h1>")
     api.post(f"{URL}{reply.data['id']}/complete/")
     fetched = api.get(f"{URL}{reply.data['id']}/?disposition=inline")
     download = requests.get(fetched["Location"], timeout=10)
@@ -239,7 +235,7 @@ def test_inline_view_url_keeps_html_an_attachment(api):
 
 def test_non_ascii_filename_gets_rfc5987_filename_star(api):
     reply = create(api, filename='naïve "résumé".pdf')
-    send_file(reply.data["upload"], b"%PDF")
+    send_instruction(reply.data["upload"], b"%PDF")
     api.post(f"{URL}{reply.data['id']}/complete/")
     location = api.get(f"{URL}{reply.data['id']}/?disposition=inline")["Location"]
     header = requests.get(location, timeout=10).headers["Content-Disposition"]
@@ -277,7 +273,7 @@ def test_storage_unreachable_on_complete_is_503_and_row_unchanged(api, settings)
 def test_create_is_one_insert_and_complete_one_select_one_update(api, user):
     with CaptureQueriesContext(connection) as created:
         reply = create(api, filename="q.txt")
-    send_file(reply.data["upload"], b"q")
+    send_instruction(reply.data["upload"], b"q")
     with CaptureQueriesContext(connection) as completed:
         api.post(f"{URL}{reply.data['id']}/complete/")
 
@@ -310,7 +306,7 @@ def test_content_type_allow_list_at_create_and_on_complete(api, settings):
     accepted = create(api, filename="cat.png")
     assert accepted.status_code == 201
     settings.S3_FILE_UPLOADS = {"ALLOWED_CONTENT_TYPES": ["application/pdf"]}
-    send_file(accepted.data["upload"], b"\x89PNG")
+    send_instruction(accepted.data["upload"], b"\x89PNG")
     done = api.post(f"{URL}{accepted.data['id']}/complete/")
     assert done.status_code == 400
     assert "image/png" in done.data["detail"]

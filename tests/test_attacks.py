@@ -9,9 +9,11 @@ import pytest
 import requests
 
 from s3_file_uploads.models import UploadedFile
-from s3_file_uploads.testing import send_instruction
+from s3_file_uploads.testing import api_client, api_url, create_upload, send_instruction
 
-URL = "/api/s3-file-uploads/"
+from .conftest import UPLOAD_ENDPOINTS
+
+URL = api_url()
 KEY = re.compile(r"^uploads/[0-9a-f]{32}/[^/\\\x00-\x1f\x7f]{1,100}$")
 
 HOSTILE_NAMES = {
@@ -69,20 +71,9 @@ def test_hostile_names_keep_the_key_under_its_prefix_and_one_valid_header(
     assert "Set-Cookie" not in download.headers
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("post", "{id}/complete/"),
-        ("get", "{id}/"),
-        ("delete", "{id}/"),
-        ("post", "{id}/parts/"),
-        ("get", "{id}/parts/"),
-        ("post", "{id}/abort/"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), UPLOAD_ENDPOINTS)
 def test_another_users_calls_are_404_and_change_nothing(api, other_api, s3_bucket, method, path):
-    created = api.post(URL, {"filename": "mine.txt"}, format="json").data
-    send_instruction(created["upload"], b"mine")
+    created = create_upload(api, filename="mine.txt", body=b"mine")
     before = UploadedFile.objects.values().get(pk=created["id"])
 
     reply = getattr(other_api, method)(URL + path.format(id=created["id"]), format="json")
@@ -92,10 +83,8 @@ def test_another_users_calls_are_404_and_change_nothing(api, other_api, s3_bucke
 
 
 def test_anonymous_calls_are_refused_when_anonymous_uploads_are_off(api, s3_bucket, db):
-    from rest_framework.test import APIClient
-
-    created = api.post(URL, {"filename": "mine.txt"}, format="json").data
-    anonymous = APIClient()
+    created = create_upload(api, filename="mine.txt")
+    anonymous = api_client()
     for reply in (
         anonymous.get(URL),
         anonymous.post(created["complete_url"]),
@@ -107,11 +96,8 @@ def test_anonymous_calls_are_refused_when_anonymous_uploads_are_off(api, s3_buck
 
 
 def test_anonymous_uploads_are_invisible_to_logged_in_users(api, settings, s3_bucket, db):
-    from rest_framework.test import APIClient
-
     settings.S3_FILE_UPLOADS = {"ALLOW_ANONYMOUS": True}
-    anonymous = APIClient()
-    created = anonymous.post(URL, {"filename": "anon.txt"}, format="json").data
+    created = create_upload(api_client(), filename="anon.txt")
     assert api.post(created["complete_url"]).status_code == 404
     assert api.delete(created["file_path"]).status_code == 404
 

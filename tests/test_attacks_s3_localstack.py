@@ -21,31 +21,17 @@ import pytest
 import requests
 
 from s3_file_uploads.models import UploadedFile, UploadState
+from s3_file_uploads.testing import api_url, create_upload, md5_base64, sha256_base64
 
 from .servers.localstack import localstack_client
 
-URL = "/api/s3-file-uploads/"
 GOOD = b"the bytes that were checked\n" * 8
 EVIL = b"other bytes, same length!!!\n" * 8
 pytestmark = pytest.mark.usefixtures("localstack_bucket")
 
 
-def b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode()
-
-
-def sha256(body: bytes) -> str:
-    return b64(hashlib.sha256(body).digest())
-
-
-def md5(body: bytes) -> str:
-    return b64(hashlib.md5(body, usedforsecurity=False).digest())
-
-
 def create(api, **body) -> dict:
-    reply = api.post(URL, {"filename": "notes.txt", **body}, format="json")
-    assert reply.status_code == 201, reply.content
-    return reply.data
+    return create_upload(api, **{"filename": "notes.txt", **body})
 
 
 def send(instruction: dict, body: bytes, **changed: str | None) -> requests.Response:
@@ -58,7 +44,7 @@ def send(instruction: dict, body: bytes, **changed: str | None) -> requests.Resp
 
 
 def complete(api, upload: dict):
-    return api.post(f"{URL}{upload['id']}/complete/")
+    return api.post(api_url(f"{upload['id']}/complete/"))
 
 
 def stored(server, bucket: str, key: str) -> bytes | None:
@@ -136,11 +122,11 @@ def test_a_re_signed_policy_gets_past_localstack_but_not_past_complete(
 
 
 def test_other_bytes_than_the_declared_sha256_are_refused_by_s3(api, settings, localstack_s3):
-    upload = create(api, checksum_sha256=sha256(GOOD))
+    upload = create(api, checksum_sha256=sha256_base64(GOOD))
     instruction = upload["upload"]
 
     other_bytes = send(instruction, EVIL)
-    forged_field = send(instruction, EVIL, **{"x-amz-checksum-sha256": sha256(EVIL)})
+    forged_field = send(instruction, EVIL, **{"x-amz-checksum-sha256": sha256_base64(EVIL)})
     dropped_fields = send(
         instruction, EVIL, **{"x-amz-checksum-sha256": None, "x-amz-checksum-algorithm": None}
     )
@@ -154,7 +140,7 @@ def test_other_bytes_than_the_declared_sha256_are_refused_by_s3(api, settings, l
 
 
 def test_the_declared_sha256_is_reported_and_the_upload_completes(api):
-    upload = create(api, checksum_sha256=sha256(GOOD))
+    upload = create(api, checksum_sha256=sha256_base64(GOOD))
     send(upload["upload"], GOOD).raise_for_status()
 
     done = complete(api, upload)
@@ -167,8 +153,10 @@ def test_a_content_md5_mismatch_is_refused_on_complete_and_deleted(api, settings
     # Real S3 checks the bytes against the Content-MD5 field and answers 400 BadDigest;
     # LocalStack only checks the field against the policy, so the object is stored here, and
     # the complete step (the object's ETag is its MD5) refuses and deletes it.
-    upload = create(api, content_md5=md5(GOOD))
-    assert refused(send(upload["upload"], EVIL, **{"Content-MD5": md5(EVIL)}), 403, "AccessDenied")
+    upload = create(api, content_md5=md5_base64(GOOD))
+    assert refused(
+        send(upload["upload"], EVIL, **{"Content-MD5": md5_base64(EVIL)}), 403, "AccessDenied"
+    )
     send(upload["upload"], EVIL).raise_for_status()
 
     done = complete(api, upload)
@@ -192,7 +180,7 @@ def test_an_expired_instruction_is_refused(api, settings, localstack_s3):
 
 def test_a_part_url_takes_exactly_its_signed_length(api):
     upload = create(api, size=1000, multipart=True)
-    signed = api.post(f"{URL}{upload['id']}/parts/", {"part_numbers": [1]}, format="json")
+    signed = api.post(api_url(f"{upload['id']}/parts/"), {"part_numbers": [1]}, format="json")
     part = signed.data["parts"][0]
     assert part["size"] == 1000
 
@@ -209,11 +197,11 @@ def test_a_part_url_takes_exactly_its_signed_length(api):
 def test_reusing_a_checksum_bound_instruction_after_complete_cannot_replace_the_bytes(
     api, settings, localstack_s3
 ):
-    upload = create(api, checksum_sha256=sha256(GOOD))
+    upload = create(api, checksum_sha256=sha256_base64(GOOD))
     send(upload["upload"], GOOD).raise_for_status()
     assert complete(api, upload).data["status"] == UploadState.COMPLETED
 
-    forged = send(upload["upload"], EVIL, **{"x-amz-checksum-sha256": sha256(EVIL)})
+    forged = send(upload["upload"], EVIL, **{"x-amz-checksum-sha256": sha256_base64(EVIL)})
     again = send(upload["upload"], EVIL)
 
     assert refused(forged, 403, "AccessDenied")
@@ -225,7 +213,7 @@ def test_reusing_a_checksum_bound_instruction_after_complete_cannot_replace_the_
     head = localstack_client(localstack_s3).head_object(
         Bucket=settings.AWS_BUCKET_NAME, Key=upload["file_key"], ChecksumMode="ENABLED"
     )
-    assert head["ChecksumSHA256"] == sha256(GOOD)
+    assert head["ChecksumSHA256"] == sha256_base64(GOOD)
     assert head["ETag"].strip('"') == hashlib.md5(GOOD, usedforsecurity=False).hexdigest()
     assert UploadedFile.objects.get(pk=upload["id"]).file_upload_state == UploadState.COMPLETED
 

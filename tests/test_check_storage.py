@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -26,6 +25,14 @@ def check(*args: str) -> tuple[str, CommandError | None]:
 
 def lines(output: str, outcome: str) -> list[str]:
     return [line for line in output.splitlines() if f"  {outcome}  " in line]
+
+
+def the_one_failure(*args: str) -> str:
+    """Run check_storage, which must fail; the one FAIL line it printed."""
+    output, error = check(*args)
+    assert error is not None, output
+    [failure] = lines(output, "FAIL")
+    return failure
 
 
 @pytest.fixture
@@ -113,18 +120,10 @@ def test_no_origins_to_check_is_a_skip_that_says_which_setting_to_set(s3_bucket)
     )
 
 
-def test_s3_without_any_credentials_fails_the_credentials_check(s3_bucket, settings, monkeypatch):
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = None
+@pytest.mark.usefixtures("s3_without_credentials")
+def test_s3_without_any_credentials_fails_the_credentials_check():
+    failure = the_one_failure("--backend", "s3")
 
-    output, error = check("--backend", "s3")
-
-    assert error is not None
-    [failure] = lines(output, "FAIL")
     assert "credentials: Unable to locate credentials" in failure
     assert "Fix: Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in failure
 
@@ -150,31 +149,16 @@ def test_a_working_azure_container_passes_every_check_and_leaves_nothing_behind(
 def test_a_missing_azure_container_fails_with_the_setting_to_fix(azure_container, settings):
     settings.AZURE_CONTAINER = "no-such-container"
 
-    output, error = check("--backend", "azure")
+    failure = the_one_failure("--backend", "azure")
 
-    assert error is not None
-    [failure] = lines(output, "FAIL")
     assert "container: Azure container 'no-such-container' of account 'devstoreaccount1'" in failure
     assert "correct AZURE_CONTAINER" in failure
 
 
-def test_a_wrong_azure_account_key_fails_the_credentials_check(azure_container, settings, azurite):
-    settings.AZURE_CONNECTION_STRING = None
-    settings.AZURE_ACCOUNT_NAME = "devstoreaccount1"
-    settings.AZURE_ACCOUNT_KEY = "bm90IHRoZSBrZXkgbm90IHRoZSBrZXkgbm90IHRoZSBrZXk="
-    settings.S3_FILE_UPLOADS = {
-        "BACKENDS": {
-            "azure": {
-                "BACKEND": "azure",
-                "OPTIONS": {"account_url": f"{azurite.url}/devstoreaccount1", "ssl": False},
-            }
-        }
-    }
+@pytest.mark.usefixtures("azure_with_a_wrong_account_key")
+def test_a_wrong_azure_account_key_fails_the_credentials_check():
+    failure = the_one_failure("--backend", "azure")
 
-    output, error = check("--backend", "azure")
-
-    assert error is not None
-    [failure] = lines(output, "FAIL")
     assert "credentials: Azure refused access" in failure
     assert "Azure Blob Storage refused the request" in failure
     assert "Fix: Check AZURE_CONNECTION_STRING" in failure
@@ -194,10 +178,8 @@ def test_a_working_gcs_bucket_passes_the_bucket_and_the_round_trip(gcs_bucket):
 def test_a_missing_gcs_bucket_fails_and_nothing_is_sent_to_it(gcs_bucket, settings, fake_gcs):
     settings.GS_BUCKET_NAME = "no-such-bucket-anywhere"
 
-    output, error = check("--backend", "gcs")
+    failure = the_one_failure("--backend", "gcs")
 
-    assert error is not None
-    [failure] = lines(output, "FAIL")
     assert "bucket: GCS bucket 'no-such-bucket-anywhere' does not exist" in failure
     assert "correct GS_BUCKET_NAME" in failure
     # fake-gcs-server creates a bucket a form is posted to: the skipped round trip sent none.
@@ -238,10 +220,8 @@ def test_an_uninstalled_backend_fails_the_settings_check_with_its_hint(settings)
     settings.S3_FILE_UPLOADS = {"BACKENDS": {"files": {"BACKEND": "dropbox"}}}
     settings.STORAGE_BACKEND = "files"
 
-    output, error = check("--backend", "files")
+    failure = the_one_failure("--backend", "files")
 
-    assert error is not None
-    [failure] = lines(output, "FAIL")
     assert "files  FAIL  settings: No storage backend named 'dropbox' is installed" in failure
     assert "Fix: Install the package that provides the 'dropbox' backend" in failure
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 from django.core import checks
 
 from s3_file_uploads.contract import StorageBackend
 from s3_file_uploads.hookspecs import hookimpl
 from s3_file_uploads.registry import backend_classes
+
+from .plugin_modules import plugin_module
 
 
 def run() -> list[checks.CheckMessage]:
@@ -72,17 +71,13 @@ class MemoBackend(StorageBackend):
 
 @pytest.fixture
 def project_plugin(settings):
-    module = types.ModuleType("project_upload_plugin")
-
     @hookimpl
     def s3_file_uploads_backends():
         return {"memo": MemoBackend}
 
-    module.s3_file_uploads_backends = s3_file_uploads_backends
-    sys.modules[module.__name__] = module
-    settings.S3_FILE_UPLOADS = {"PLUGINS": [module.__name__]}
-    yield module
-    del sys.modules[module.__name__]
+    with plugin_module("project_upload_plugin", s3_file_uploads_backends) as name:
+        settings.S3_FILE_UPLOADS = {"PLUGINS": [name]}
+        yield name
 
 
 def test_project_plugin_modules_register_backends(project_plugin):
@@ -94,35 +89,25 @@ def test_hook_implementation_matching_no_spec_is_refused(settings):
 
     from s3_file_uploads.plugins import get_plugin_manager
 
-    module = types.ModuleType("typo_plugin")
-
     @hookimpl
     def s3_file_uploads_upload_complete(upload):  # the spec is ..._completed
         return None
 
-    module.s3_file_uploads_upload_complete = s3_file_uploads_upload_complete
-    sys.modules[module.__name__] = module
     try:
-        settings.S3_FILE_UPLOADS = {"PLUGINS": [module.__name__]}
-        with pytest.raises(PluginValidationError, match="upload_complete"):
-            get_plugin_manager()
+        with plugin_module("typo_plugin", s3_file_uploads_upload_complete) as name:
+            settings.S3_FILE_UPLOADS = {"PLUGINS": [name]}
+            with pytest.raises(PluginValidationError, match="upload_complete"):
+                get_plugin_manager()
     finally:
-        del sys.modules[module.__name__]
         settings.S3_FILE_UPLOADS = {}
 
 
 def test_two_plugins_with_one_backend_name_fail_the_checks(settings, s3_bucket):
-    module = types.ModuleType("second_s3_plugin")
-
     @hookimpl
     def s3_file_uploads_backends():
         return {"s3": MemoBackend}
 
-    module.s3_file_uploads_backends = s3_file_uploads_backends
-    sys.modules[module.__name__] = module
-    try:
-        settings.S3_FILE_UPLOADS = {"PLUGINS": [module.__name__]}
+    with plugin_module("second_s3_plugin", s3_file_uploads_backends) as name:
+        settings.S3_FILE_UPLOADS = {"PLUGINS": [name]}
         ids = [e.id for e in run()]
         assert "s3_file_uploads.E002" in ids
-    finally:
-        del sys.modules[module.__name__]

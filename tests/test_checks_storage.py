@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from django.test import override_settings
 from s3_file_uploads.hookspecs import hookimpl
 from s3_file_uploads.memory import MemoryBackend
 from s3_file_uploads.registry import reset_backends
+
+from .plugin_modules import plugin_module
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG = "s3_file_uploads"
@@ -83,16 +84,12 @@ def test_e004_an_acl_the_package_does_not_know():
 
 @pytest.fixture
 def second_memory_plugin():
-    module = types.ModuleType("second_memory_plugin")
-
     @hookimpl
     def s3_file_uploads_backends():
         return {"memory": MemoryBackend}
 
-    module.s3_file_uploads_backends = s3_file_uploads_backends
-    sys.modules[module.__name__] = module
-    yield module.__name__
-    del sys.modules[module.__name__]
+    with plugin_module("second_memory_plugin", s3_file_uploads_backends) as name:
+        yield name
 
 
 def test_e002_two_plugins_providing_one_backend_name(second_memory_plugin):

@@ -10,11 +10,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from s3_file_uploads.models import UploadedFile
+from s3_file_uploads.testing import create_upload, send_instruction
 
-from .conftest import send_file
 from .servers.moto import s3_client
-
-URL = "/api/s3-file-uploads/"
 
 
 def age(upload_id: str, days: int) -> None:
@@ -27,12 +25,10 @@ def keys(moto_server, bucket) -> list[str]:
 
 
 def test_removes_old_incomplete_uploads_and_keeps_the_rest(api, s3_bucket, moto_server):
-    old_sent = api.post(URL, {"filename": "a"}, format="json").data
-    send_file(old_sent["upload"], b"abc")
-    old_unsent = api.post(URL, {"filename": "b"}, format="json").data
-    recent = api.post(URL, {"filename": "c"}, format="json").data
-    done = api.post(URL, {"filename": "d"}, format="json").data
-    send_file(done["upload"], b"abc")
+    old_sent = create_upload(api, filename="a", body=b"abc")
+    old_unsent = create_upload(api, filename="b")
+    recent = create_upload(api, filename="c")
+    done = create_upload(api, filename="d", body=b"abc")
     api.post(done["complete_url"])
     for upload in (old_sent, old_unsent, done):
         age(upload["id"], 3)
@@ -51,7 +47,7 @@ def test_removes_old_incomplete_uploads_and_keeps_the_rest(api, s3_bucket, moto_
 
 
 def test_dry_run_changes_nothing(api, s3_bucket):
-    upload = api.post(URL, {"filename": "a"}, format="json").data
+    upload = create_upload(api, filename="a")
     age(upload["id"], 3)
     out = StringIO()
     call_command("cleanup_uploads", "--dry-run", stdout=out)
@@ -63,9 +59,9 @@ def test_a_row_that_completed_meanwhile_is_kept(api, s3_bucket):
     """Simulates the race: the command read the row as open, then complete won the UPDATE."""
     from s3_file_uploads.management.commands.cleanup_uploads import Command
 
-    upload = api.post(URL, {"filename": "a"}, format="json").data
+    upload = create_upload(api, filename="a")
     stale_copy = UploadedFile.objects.get(pk=upload["id"])
-    send_file(upload["upload"], b"abc")
+    send_instruction(upload["upload"], b"abc")
     api.post(upload["complete_url"])
 
     assert Command()._remove(stale_copy) == "kept"
@@ -79,9 +75,7 @@ def test_bad_age_is_a_command_error(db):
 
 def test_abandoned_multipart_upload_is_aborted(api, settings, s3_bucket, moto_server):
     settings.MAX_FILE_UPLOAD_SIZE = 100 * 1024 * 1024
-    created = api.post(
-        URL, {"filename": "big", "size": 6 * 1024 * 1024, "multipart": True}, format="json"
-    ).data
+    created = create_upload(api, filename="big", size=6 * 1024 * 1024, multipart=True)
     client = s3_client(moto_server)
     assert len(client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])) == 1
     age(created["id"], 3)

@@ -5,7 +5,6 @@ Over moto, Azurite and fake-gcs-server."""
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from azure.storage.blob import CorsRule
@@ -77,14 +76,8 @@ def test_s3_replace_leaves_only_the_upload_rule(s3_rules):
     assert "every other rule was dropped" in output
 
 
-def test_s3_without_credentials_is_one_line_naming_the_bucket(s3_bucket, settings, monkeypatch):
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = None
-
+@pytest.mark.usefixtures("s3_without_credentials")
+def test_s3_without_credentials_is_one_line_naming_the_bucket(s3_bucket):
     with pytest.raises(CommandError) as caught:
         configure("--backend", "s3", "--origin", ORIGIN)
 
@@ -136,21 +129,8 @@ def test_azure_replace_leaves_only_the_upload_rule(azure_rules):
     assert [origins for origins, _ in azure_rules()] == [ORIGIN]
 
 
-def test_azure_refused_credentials_are_one_line_naming_the_container(
-    azure_container, settings, azurite
-):
-    settings.AZURE_CONNECTION_STRING = None
-    settings.AZURE_ACCOUNT_NAME = "devstoreaccount1"
-    settings.AZURE_ACCOUNT_KEY = "bm90IHRoZSBrZXkgbm90IHRoZSBrZXkgbm90IHRoZSBrZXk="
-    settings.S3_FILE_UPLOADS = {
-        "BACKENDS": {
-            "azure": {
-                "BACKEND": "azure",
-                "OPTIONS": {"account_url": f"{azurite.url}/devstoreaccount1", "ssl": False},
-            }
-        }
-    }
-
+@pytest.mark.usefixtures("azure_with_a_wrong_account_key")
+def test_azure_refused_credentials_are_one_line_naming_the_container(azure_container):
     with pytest.raises(CommandError) as caught:
         configure("--backend", "azure", "--origin", ORIGIN)
 

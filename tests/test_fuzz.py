@@ -35,9 +35,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from s3_file_uploads.models import UploadedFile
+from s3_file_uploads.testing import send_instruction
 
 from .auth import live_session
-from .conftest import send_file
 
 #: Per operation: about 250 requests in 15 s. ``FUZZ_MAX_EXAMPLES=500`` makes the longer run of
 #: docs/testing.md, which adds schemathesis's coverage phase (boundary values of every input).
@@ -106,7 +106,7 @@ def seed_uploads(session: requests.Session, base: str) -> list[str]:
 
     waiting, sent, done, failed = create(), create(), create(), create(size=3)
     for upload, body in ((sent, b"seed"), (done, b"seed"), (failed, b"four")):
-        assert send_file(upload["upload"], body).ok
+        assert send_instruction(upload["upload"], body).ok
     complete(done)
     complete(failed)
     multipart = create(size=10, multipart=True)

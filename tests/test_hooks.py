@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
 from s3_file_uploads.hookspecs import hookimpl
 from s3_file_uploads.models import UploadedFile
 from s3_file_uploads.signals import upload_completed, upload_deleted
+from s3_file_uploads.testing import create_upload
 
-from .conftest import send_file
-
-URL = "/api/s3-file-uploads/"
+from .plugin_modules import plugin_module
 
 
 @pytest.fixture
 def calls(settings, s3_bucket):
     """Register a project plugin module that records every hook call, and refuses '.exe'."""
     seen: list[tuple[str, str]] = []
-    module = types.ModuleType("recording_plugin")
 
     @hookimpl
     def s3_file_uploads_upload_created(upload, request):
@@ -41,13 +36,15 @@ def calls(settings, s3_bucket):
     def s3_file_uploads_upload_deleted(upload):
         seen.append(("deleted", upload.filename))
 
-    for name, value in list(locals().items()):
-        if name.startswith("s3_file_uploads_"):
-            setattr(module, name, value)
-    sys.modules[module.__name__] = module
-    settings.S3_FILE_UPLOADS = {"PLUGINS": [module.__name__]}
-    yield seen
-    del sys.modules[module.__name__]
+    hooks = (
+        s3_file_uploads_upload_created,
+        s3_file_uploads_before_complete,
+        s3_file_uploads_upload_completed,
+        s3_file_uploads_upload_deleted,
+    )
+    with plugin_module("recording_plugin", *hooks) as name:
+        settings.S3_FILE_UPLOADS = {"PLUGINS": [name]}
+        yield seen
 
 
 def test_hooks_see_the_whole_life_of_an_upload(api, calls):
@@ -56,8 +53,7 @@ def test_hooks_see_the_whole_life_of_an_upload(api, calls):
     upload_completed.connect(record)
     upload_deleted.connect(record)
     try:
-        created = api.post(URL, {"filename": "a.txt"}, format="json").data
-        send_file(created["upload"], b"abc")
+        created = create_upload(api, filename="a.txt", body=b"abc")
         api.post(created["complete_url"])
         api.post(created["complete_url"])
         api.delete(created["file_path"])
@@ -77,8 +73,7 @@ def test_hooks_see_the_whole_life_of_an_upload(api, calls):
 def test_before_complete_hook_refuses_deletes_and_fails_the_row(api, calls, s3_bucket, moto_server):
     from .servers.moto import s3_client
 
-    created = api.post(URL, {"filename": "setup.exe"}, format="json").data
-    send_file(created["upload"], b"MZ")
+    created = create_upload(api, filename="setup.exe", body=b"MZ")
 
     refused = api.post(created["complete_url"])
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
-import types
 
 import pytest
 from django.core.management import call_command
@@ -17,12 +15,12 @@ from django.core.management import call_command
 from s3_file_uploads.hookspecs import hookimpl
 from s3_file_uploads.redaction import redact
 from s3_file_uploads.registry import get_backend
+from s3_file_uploads.testing import create_upload
 
-from .conftest import send_file
+from .plugin_modules import plugin_module
 from .servers.azurite import ACCOUNT_KEY
 from .servers.moto import SECRET_KEY, s3_client
 
-URL = "/api/s3-file-uploads/"
 #: What must never reach a log line: signatures, SAS tokens, credentials.
 SECRETS = (
     "Signature=",
@@ -63,9 +61,7 @@ def assert_no_secrets(caplog) -> None:
 
 
 def created_and_sent(api, body: bytes = b"eleven byte", **fields) -> dict:
-    created = api.post(URL, {"filename": "notes.txt", **fields}, format="json").data
-    assert send_file(created["upload"], body).status_code < 300
-    return created
+    return create_upload(api, body=body, **{"filename": "notes.txt", **fields})
 
 
 def test_a_refused_upload_is_logged_with_its_id_backend_key_and_reason(api, s3_bucket, logs):
@@ -88,7 +84,6 @@ def test_a_refused_upload_is_logged_with_its_id_backend_key_and_reason(api, s3_b
 def bucket_removing_plugin(settings, s3_bucket, moto_server):
     """A project plugin that refuses every upload after removing the object and the bucket, so
     the refused object's delete fails in storage."""
-    module = types.ModuleType("bucket_removing_plugin")
 
     @hookimpl
     def s3_file_uploads_before_complete(upload, info):
@@ -97,11 +92,9 @@ def bucket_removing_plugin(settings, s3_bucket, moto_server):
         client.delete_bucket(Bucket=s3_bucket)
         return "Refused by the test plugin."
 
-    module.s3_file_uploads_before_complete = s3_file_uploads_before_complete
-    sys.modules[module.__name__] = module
-    settings.S3_FILE_UPLOADS = {"PLUGINS": [module.__name__]}
-    yield
-    del sys.modules[module.__name__]
+    with plugin_module("bucket_removing_plugin", s3_file_uploads_before_complete) as name:
+        settings.S3_FILE_UPLOADS = {"PLUGINS": [name]}
+        yield
 
 
 @pytest.mark.usefixtures("bucket_removing_plugin")
@@ -172,7 +165,7 @@ def test_a_missing_bucket_is_an_error_in_the_backend_log_and_the_reply_log(
 ):
     request.getfixturevalue(fixture)
     setattr(settings, setting, "no-such-bucket-anywhere")
-    created = api.post(URL, {"filename": "notes.txt"}, format="json").data
+    created = create_upload(api, filename="notes.txt")
 
     assert api.post(created["complete_url"]).status_code == 500
 
@@ -189,7 +182,7 @@ def test_a_missing_bucket_is_an_error_in_the_backend_log_and_the_reply_log(
 
 
 def test_cleanup_logs_each_upload_it_removes(api, s3_bucket, logs):
-    created = api.post(URL, {"filename": "never-sent.txt"}, format="json").data
+    created = create_upload(api, filename="never-sent.txt")
 
     call_command("cleanup_uploads", "--older-than", "0s", stdout=io.StringIO())
 

@@ -3,22 +3,18 @@ client and no network, the storage views' refusals, and the conformance kit on a
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import time
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from s3_file_uploads.errors import ObjectNotFound
 from s3_file_uploads.memory import MemoryBackend
 from s3_file_uploads.plugins import get_plugin_manager
 from s3_file_uploads.registry import backend_classes, get_backend
-from s3_file_uploads.testing import BackendConformance
+from s3_file_uploads.testing import BackendConformance, create_upload, md5_base64
 
 BODY = b"%PDF-1.7 a report\n" * 8
-CREATE = "s3_file_uploads:upload-file-create"
 
 
 @pytest.fixture
@@ -38,11 +34,7 @@ def client(user) -> Client:
 
 
 def create(client: Client, **body) -> dict:
-    created = client.post(
-        reverse(CREATE), {"filename": "report.pdf", **body}, content_type="application/json"
-    )
-    assert created.status_code == 201, created.content
-    return created.json()
+    return create_upload(client, **{"filename": "report.pdf", **body})
 
 
 def follow(client: Client, instruction: dict, body: bytes):
@@ -159,8 +151,7 @@ def test_create_only_false_overwrites_as_s3_does(settings, client):
 
 
 def test_a_declared_checksum_refuses_other_bytes(memory, client):
-    digest = base64.b64encode(hashlib.md5(BODY, usedforsecurity=False).digest()).decode()
-    created = create(client, size=len(BODY), content_md5=digest)
+    created = create(client, size=len(BODY), content_md5=md5_base64(BODY))
 
     refused = follow(client, created["upload"], b"x" * len(BODY))
 

@@ -12,10 +12,8 @@ import pytest
 from s3_file_uploads.errors import BucketNotFound, ObjectNotFound
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
+from s3_file_uploads.testing import create_upload, send_instruction
 
-from .conftest import send_file
-
-URL = "/api/s3-file-uploads/"
 MISSING = "no-such-bucket-anywhere"
 
 
@@ -37,9 +35,7 @@ def missing_bucket(request, settings) -> tuple[str, str]:
 
 
 def create(api) -> dict:
-    reply = api.post(URL, {"filename": "report.pdf"}, format="json")
-    assert reply.status_code == 201, reply.content
-    return reply.data
+    return create_upload(api, filename="report.pdf")
 
 
 def test_complete_with_a_missing_bucket_is_a_500_naming_the_bucket_and_the_setting(
@@ -93,7 +89,7 @@ def test_on_s3_the_browser_upload_gets_404_and_complete_then_says_why(api, s3_bu
     settings.AWS_BUCKET_NAME = MISSING
     created = create(api)
 
-    sent = send_file(created["upload"], b"bytes for a bucket that is not there")
+    sent = send_instruction(created["upload"], b"bytes for a bucket that is not there")
     done = api.post(created["complete_url"])
 
     assert sent.status_code == 404

@@ -24,9 +24,9 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.views import APIView
 
 from s3_file_uploads import urls as upload_urls
+from s3_file_uploads.testing import send_instruction
 
 from .auth import live_session
-from .conftest import send_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -153,7 +153,7 @@ def test_real_replies_match_the_schema(
         call("GET", ONE, 409, ids=ids)
         call("GET", PARTS, 400, ids=ids)
         call("POST", ABORT, 400, ids=ids)
-        assert send_file(created["upload"], b"hello world").ok
+        assert send_instruction(created["upload"], b"hello world").ok
         call("POST", COMPLETE, 200, ids=ids)
         call("POST", COMPLETE, 200, ids=ids)
         assert "Location" in call("GET", ONE, 302, ids=ids).headers
@@ -165,7 +165,7 @@ def test_real_replies_match_the_schema(
         call("DELETE", ONE, 404, ids=ids)
 
         refused = call("POST", LIST, 201, json={"filename": "big.bin", "size": 3}).json()
-        send_file(refused["upload"], b"four")
+        send_instruction(refused["upload"], b"four")
         call("POST", COMPLETE, 400, ids={"file_id": refused["id"]})
 
         call("POST", LIST, 400, json={"acl": "world-writable", "size": 0, "content_md5": "x"})

@@ -12,7 +12,7 @@ import os
 import unicodedata
 import uuid
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 import pytest
 import requests
@@ -25,27 +25,20 @@ from s3_file_uploads.keys import MAX_NAME_BYTES
 from s3_file_uploads.local.backend import META_DIR, MULTIPART_DIR
 from s3_file_uploads.media_types import INLINE_SAFE_TYPES
 from s3_file_uploads.models import UploadedFile, UploadState
-from s3_file_uploads.testing import send_instruction
+from s3_file_uploads.testing import api_client, api_url, create_upload, send_instruction
 
+from .conftest import UPLOAD_ENDPOINTS
 from .servers.moto import s3_client
 
-URL = "/api/s3-file-uploads/"
+URL = api_url()
 MiB = 1024 * 1024
-ENDPOINTS = [
-    ("post", "{id}/complete/"),
-    ("get", "{id}/"),
-    ("delete", "{id}/"),
-    ("post", "{id}/parts/"),
-    ("get", "{id}/parts/"),
-    ("post", "{id}/abort/"),
-]
 
 
 class Local:
     """The local backend on the live server, and clients that ask Django on that host."""
 
     def __init__(self, live_server, settings, root: Path) -> None:
-        self.root, self.host = root, urlsplit(live_server.url).netloc
+        self.root, self.base_url = root, live_server.url
         settings.S3_FILE_UPLOADS = {
             **getattr(settings, "S3_FILE_UPLOADS", {}),
             "BACKENDS": {"local": {"BACKEND": "local", "OPTIONS": {"location": str(root)}}},
@@ -53,10 +46,7 @@ class Local:
         settings.STORAGE_BACKEND = "local"
 
     def client(self, user=None) -> APIClient:
-        client = APIClient(HTTP_HOST=self.host)
-        if user is not None:
-            client.force_authenticate(user)
-        return client
+        return api_client(user, storage_base_url=self.base_url)
 
     def holds(self, key: str) -> bool:
         return (self.root / key).is_file()
@@ -67,10 +57,7 @@ class S3:
         self.server, self.bucket = moto_server, bucket
 
     def client(self, user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
+        return api_client(user)
 
     def holds(self, key: str) -> bool:
         try:
@@ -98,13 +85,10 @@ def anonymous_on(settings):
 
 
 def upload_through(client: APIClient, body: bytes = b"payload", **fields) -> dict:
-    fields.setdefault("filename", "file.txt")
-    created = client.post(URL, fields, format="json")
-    assert created.status_code == 201, created.content
-    assert send_instruction(created.data["upload"], body).status_code < 300
-    completed = client.post(created.data["complete_url"])
+    created = create_upload(client, body=body, **{"filename": "file.txt", **fields})
+    completed = client.post(created["complete_url"])
     assert completed.status_code == 200, completed.content
-    return created.data
+    return created
 
 
 # 1. Anonymous uploads are reachable by their id alone, by whoever holds it.
@@ -123,7 +107,7 @@ def test_one_anonymous_client_cannot_list_another_ones_uploads(storage, anonymou
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize(("method", "path"), UPLOAD_ENDPOINTS)
 def test_an_anonymous_upload_answers_only_to_its_id(storage, anonymous_on, method, path):
     created = upload_through(storage.client())
     before = UploadedFile.objects.values().get(pk=created["id"])
@@ -137,7 +121,7 @@ def test_an_anonymous_upload_answers_only_to_its_id(storage, anonymous_on, metho
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize(("method", "path"), UPLOAD_ENDPOINTS)
 def test_logged_in_users_and_anonymous_clients_never_reach_each_others_rows(
     storage, anonymous_on, method, path
 ):
@@ -156,7 +140,7 @@ def test_logged_in_users_and_anonymous_clients_never_reach_each_others_rows(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize(("method", "path"), UPLOAD_ENDPOINTS)
 def test_a_deleted_users_uploads_are_reachable_by_no_one(storage, anonymous_on, method, path):
     leaving = get_user_model().objects.create_user("dave")
     row = upload_through(storage.client(leaving), b"dave's tax return")
@@ -294,9 +278,7 @@ def test_deleting_an_open_local_multipart_upload_removes_its_parts_and_kills_par
     local = Local(live_server, settings, tmp_path / "store")
     settings.MAX_FILE_UPLOAD_SIZE = 20 * MiB
     client = local.client(api_user)
-    created = client.post(
-        URL, {"filename": "big.bin", "size": 6 * MiB, "multipart": True}, format="json"
-    ).json()
+    created = create_upload(client, filename="big.bin", size=6 * MiB, multipart=True)
     part = client.post(created["multipart"]["parts_url"], {"part_numbers": [1]}, format="json")
     part = part.json()["parts"][0]
     assert requests.put(part["url"], data=b"p" * part["size"], timeout=30).status_code == 200
@@ -388,7 +370,7 @@ def test_a_local_upload_link_is_dead_once_its_upload_is_deleted(
 ):
     local = Local(live_server, settings, tmp_path / "store")
     client = local.client(api_user)
-    created = client.post(URL, {"filename": "a.txt"}, format="json").data
+    created = create_upload(client, filename="a.txt")
     assert client.delete(created["file_path"]).status_code == 204
 
     late = send_instruction(created["upload"], b"smuggled")
@@ -406,7 +388,7 @@ def test_a_refused_local_upload_cannot_be_sent_again_with_its_link(
 ):
     local = Local(live_server, settings, tmp_path / "store")
     client = local.client(api_user)
-    created = client.post(URL, {"filename": "a.txt", "size": 3}, format="json").data
+    created = create_upload(client, filename="a.txt", size=3)
     assert send_instruction(created["upload"], b"abcd").status_code < 300  # 4 bytes, 3 declared
     assert client.post(created["complete_url"]).status_code == 400
 

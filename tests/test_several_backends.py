@@ -5,14 +5,11 @@ from __future__ import annotations
 import requests
 
 from s3_file_uploads.models import UploadedFile
-from s3_file_uploads.testing import send_instruction
-
-URL = "/api/s3-file-uploads/"
+from s3_file_uploads.testing import create_upload
 
 
 def upload_and_complete(api, body: bytes) -> dict:
-    created = api.post(URL, {"filename": "doc.txt"}, format="json").data
-    assert send_instruction(created["upload"], body).status_code < 300
+    created = create_upload(api, filename="doc.txt", body=body)
     completed = api.post(created["complete_url"])
     assert completed.status_code == 200, completed.content
     return completed.data

@@ -13,7 +13,6 @@ from __future__ import annotations
 import socket
 import sys
 import threading
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,13 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from s3_file_uploads.hookspecs import hookimpl
+from s3_file_uploads.models import UploadedFile
+from s3_file_uploads.testing import create_upload
 
-from ..conftest import send_file
+from ..plugin_modules import plugin_module
 from ..servers import ServerProcess, free_port
 from ..servers.moto import ACCESS_KEY, REGION, SECRET_KEY, s3_client
 
-URL = "/api/s3-file-uploads/"
 PLUGIN_MODULE = "tests_faults_plugin"
 
 
@@ -50,27 +50,21 @@ def django_db_modify_db_settings(
             test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "faults.sqlite3")
 
 
-def client_for(user: Any) -> APIClient:
-    """A client of its own (one per thread: test clients keep per-request state)."""
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def create_and_send(api: APIClient, body: bytes = b"hello world", **fields: Any) -> dict:
     """Create an upload and send its bytes to storage as a browser would; the create reply."""
-    fields.setdefault("filename", "hello.txt")
-    reply = api.post(URL, fields, format="json")
-    assert reply.status_code == 201, reply.content
-    stored = send_file(reply.data["upload"], body)
-    assert stored.status_code in (200, 201, 204), stored.text
-    return reply.data
+    return create_upload(api, body=body, **{"filename": "hello.txt", **fields})
+
+
+def row_values(upload_id: str) -> dict:
+    """The upload's row as stored, to compare before and after a fault."""
+    return UploadedFile.objects.values().get(pk=upload_id)
 
 
 def run_in_threads(target: Callable[[int], Any], count: int, timeout: float = 60) -> list[Any]:
     """Run ``target(i)`` in ``count`` threads; their results, or raise the first error.
 
-    Each thread closes its own database connections when done, so none outlives the test.
+    Each thread closes its own database connections when done, so none outlives the test. Give
+    each its own ``api_client``: test clients keep per-request state.
     """
     results: list[Any] = [None] * count
     errors: list[BaseException] = []
@@ -115,7 +109,6 @@ class Plugin:
 def plugin(settings) -> Iterator[Plugin]:
     """A project plugin module registered through ``S3_FILE_UPLOADS["PLUGINS"]``."""
     behaviour = Plugin()
-    module = types.ModuleType(PLUGIN_MODULE)
 
     @hookimpl
     def s3_file_uploads_before_complete(upload, info):
@@ -128,15 +121,10 @@ def plugin(settings) -> Iterator[Plugin]:
         if behaviour.completed:
             behaviour.completed(upload)
 
-    module.s3_file_uploads_before_complete = s3_file_uploads_before_complete
-    module.s3_file_uploads_upload_completed = s3_file_uploads_upload_completed
-    sys.modules[PLUGIN_MODULE] = module
-    settings.S3_FILE_UPLOADS = {
-        **getattr(settings, "S3_FILE_UPLOADS", {}),
-        "PLUGINS": [PLUGIN_MODULE],
-    }
-    yield behaviour
-    del sys.modules[PLUGIN_MODULE]
+    hooks = (s3_file_uploads_before_complete, s3_file_uploads_upload_completed)
+    with plugin_module(PLUGIN_MODULE, *hooks) as name:
+        settings.S3_FILE_UPLOADS = {**getattr(settings, "S3_FILE_UPLOADS", {}), "PLUGINS": [name]}
+        yield behaviour
 
 
 @pytest.fixture

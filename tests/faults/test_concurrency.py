@@ -14,8 +14,9 @@ from django.db import connection
 
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.signals import upload_completed
+from s3_file_uploads.testing import api_client, api_url
 
-from .conftest import URL, client_for, create_and_send, run_in_threads
+from .conftest import create_and_send, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +62,7 @@ def race_once(user, api, plugin, signalled, iteration) -> None:
         return result
 
     def complete(_: int):
-        client = client_for(user)
+        client = api_client(user)
         with connection.execute_wrapper(count_moved_rows):
             start.wait(timeout=10)
             return client.post(created["complete_url"])
@@ -89,11 +90,11 @@ def test_200_creates_from_8_threads_make_200_rows_with_distinct_keys(user, s3_bu
     start = threading.Barrier(CREATE_THREADS)
 
     def create_many(_: int) -> list[tuple[int, str, str]]:
-        client = client_for(user)
+        client = api_client(user)
         start.wait(timeout=10)
         made = []
         for n in range(per_thread):
-            reply = client.post(URL, {"filename": f"same-{n}.txt"}, format="json")
+            reply = client.post(api_url(), {"filename": f"same-{n}.txt"}, format="json")
             body = reply.json() if reply.status_code == 201 else {}
             made.append((reply.status_code, body.get("id"), body.get("file_key")))
         return made

@@ -20,15 +20,11 @@ from django.db.models import F
 from s3_file_uploads.models import UploadedFile, UploadState
 
 from ..servers.moto import s3_client
-from .conftest import create_and_send
+from .conftest import create_and_send, row_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TABLE = UploadedFile._meta.db_table
-
-
-def row_values(upload_id: str) -> dict:
-    return UploadedFile.objects.values().get(pk=upload_id)
 
 
 def is_row_update(sql: str) -> bool:
@@ -58,6 +54,14 @@ def raise_operational_error(context) -> None:
     raise OperationalError("injected: the server closed the connection unexpectedly")
 
 
+def assert_the_row_stayed_open(updates, reply, upload_id: str, before: dict, plugin) -> None:
+    """What a failed completing UPDATE leaves: a 5xx, the row as it was, no completed hook."""
+    assert updates, "the fault never fired: complete issued no UPDATE"
+    assert reply.status_code >= 500
+    assert row_values(upload_id) == before
+    assert plugin.count("completed") == 0
+
+
 def test_database_error_at_the_completing_update_leaves_the_row_open_and_a_retry_completes(
     api, s3_bucket, plugin
 ):
@@ -68,10 +72,7 @@ def test_database_error_at_the_completing_update_leaves_the_row_open_and_a_retry
     with failing_updates(raise_operational_error) as updates:
         reply = api.post(created["complete_url"])
 
-    assert updates, "the fault never fired: complete issued no UPDATE"
-    assert reply.status_code >= 500
-    assert row_values(created["id"]) == before
-    assert plugin.count("completed") == 0
+    assert_the_row_stayed_open(updates, reply, created["id"], before, plugin)
 
     retry = api.post(created["complete_url"])
 
@@ -192,10 +193,7 @@ def test_connection_killed_at_the_completing_update_leaves_the_row_open_and_a_re
     # What Django does when a request ends: drop a connection that errored and is unusable.
     close_old_connections()
 
-    assert updates, "the fault never fired: complete issued no UPDATE"
-    assert reply.status_code >= 500
-    assert row_values(created["id"]) == before
-    assert plugin.count("completed") == 0
+    assert_the_row_stayed_open(updates, reply, created["id"], before, plugin)
 
     retry = api.post(created["complete_url"])
 

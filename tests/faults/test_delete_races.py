@@ -16,9 +16,10 @@ from botocore.exceptions import ClientError
 from django.core.management import call_command
 
 from s3_file_uploads.models import UploadedFile, UploadState
+from s3_file_uploads.testing import api_client, create_upload
 
 from ..servers.moto import s3_client
-from .conftest import URL, client_for, create_and_send, run_in_threads
+from .conftest import create_and_send, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +64,7 @@ def hold_complete_while(plugin, interloper):
 def race(user, plugin, created, interloper):
     """Complete ``created`` while ``interloper`` runs inside its hook; both outcomes."""
     run = hold_complete_while(plugin, interloper)
-    complete_client = client_for(user)
+    complete_client = api_client(user)
     complete_client.raise_request_exception = False
     results: dict[str, object] = {}
 
@@ -80,10 +81,10 @@ def race(user, plugin, created, interloper):
 def test_delete_during_complete_answers_404_and_leaves_no_row_and_no_object(
     user, s3_bucket, moto_server, plugin
 ):
-    created = create_and_send(client_for(user))
+    created = create_and_send(api_client(user))
 
     def delete():
-        return client_for(user).delete(created["file_path"])
+        return api_client(user).delete(created["file_path"])
 
     completed, deleted = race(user, plugin, created, delete)
 
@@ -98,11 +99,9 @@ def test_abort_during_a_multipart_complete_leaves_a_failed_row_and_no_object(
     user, s3_bucket, moto_server, plugin, settings
 ):
     settings.MAX_FILE_UPLOAD_SIZE = 20 * MiB
-    api = client_for(user)
+    api = api_client(user)
     body = b"m" * (5 * MiB + 10)
-    created = api.post(
-        URL, {"filename": "big.bin", "size": len(body), "multipart": True}, format="json"
-    ).json()
+    created = create_upload(api, filename="big.bin", size=len(body), multipart=True)
     plan = created["multipart"]
     numbers = list(range(1, plan["part_count"] + 1))
     signed = api.post(plan["parts_url"], {"part_numbers": numbers}, format="json").json()
@@ -112,7 +111,7 @@ def test_abort_during_a_multipart_complete_leaves_a_failed_row_and_no_object(
         assert sent.status_code == 200, sent.text
 
     def abort():
-        return client_for(user).post(plan["abort_url"])
+        return api_client(user).post(plan["abort_url"])
 
     completed, aborted = race(user, plugin, created, abort)
 
@@ -127,7 +126,7 @@ def test_abort_during_a_multipart_complete_leaves_a_failed_row_and_no_object(
 def test_cleanup_during_complete_reclaims_the_upload_and_complete_reports_it(
     user, s3_bucket, moto_server, plugin
 ):
-    created = create_and_send(client_for(user))
+    created = create_and_send(api_client(user))
 
     def cleanup():
         call_command("cleanup_uploads", "--older-than", "0s", verbosity=0)
@@ -141,12 +140,12 @@ def test_cleanup_during_complete_reclaims_the_upload_and_complete_reports_it(
 
 
 def test_two_deletes_at_once_both_end_cleanly(user, s3_bucket, moto_server):
-    created = create_and_send(client_for(user))
-    assert client_for(user).post(created["complete_url"]).status_code == 200
+    created = create_and_send(api_client(user))
+    assert api_client(user).post(created["complete_url"]).status_code == 200
     start = threading.Barrier(2)
 
     def delete(_: int):
-        client = client_for(user)
+        client = api_client(user)
         start.wait(timeout=10)
         return client.delete(created["file_path"]).status_code
 
@@ -159,10 +158,8 @@ def test_two_deletes_at_once_both_end_cleanly(user, s3_bucket, moto_server):
 
 def test_deleting_an_open_multipart_upload_aborts_it_on_s3(user, s3_bucket, moto_server, settings):
     settings.MAX_FILE_UPLOAD_SIZE = 20 * MiB
-    api = client_for(user)
-    created = api.post(
-        URL, {"filename": "big.bin", "size": 6 * MiB, "multipart": True}, format="json"
-    ).json()
+    api = api_client(user)
+    created = create_upload(api, filename="big.bin", size=6 * MiB, multipart=True)
     assert open_multipart_uploads(moto_server, s3_bucket) != []
 
     assert api.delete(created["file_path"]).status_code == 204

@@ -9,19 +9,15 @@ import pytest
 
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
+from s3_file_uploads.testing import create_upload
 
 from ..servers.moto import s3_client
-from .conftest import create_and_send
+from .conftest import create_and_send, row_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-URL = "/api/s3-file-uploads/"
 #: Seconds the hanging-storage test allows the S3 client per attempt.
 SMALL_TIMEOUT = 0.3
-
-
-def row_values(upload_id: str) -> dict:
-    return UploadedFile.objects.values().get(pk=upload_id)
 
 
 def assert_unavailable(reply) -> None:
@@ -91,9 +87,8 @@ def test_hanging_storage_answers_503_within_the_timeout_bound(api, settings, han
     settings.S3_FILE_UPLOADS = {
         "BACKENDS": {"s3": {"BACKEND": "s3", "OPTIONS": {"timeout": SMALL_TIMEOUT}}}
     }
-    created = api.post(URL, {"filename": "a.txt"}, format="json")
-    assert created.status_code == 201, created.content
-    before = row_values(created.data["id"])
+    created = create_upload(api, filename="a.txt")
+    before = row_values(created["id"])
     config = get_backend()._client.meta.config
     assert config.read_timeout == SMALL_TIMEOUT
     attempts = config.retries["total_max_attempts"]
@@ -101,10 +96,10 @@ def test_hanging_storage_answers_503_within_the_timeout_bound(api, settings, han
     backoff = sum(2 ** (n - 1) for n in range(1, attempts))
 
     started = time.monotonic()
-    reply = api.post(created.data["complete_url"])
+    reply = api.post(created["complete_url"])
     elapsed = time.monotonic() - started
 
     assert_unavailable(reply)
     assert elapsed < SMALL_TIMEOUT * attempts + backoff + 2, elapsed
     assert 1 <= len(hanging_storage.accepted) <= attempts
-    assert row_values(created.data["id"]) == before
+    assert row_values(created["id"]) == before

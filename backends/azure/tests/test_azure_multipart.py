@@ -17,7 +17,6 @@ import pytest
 import requests
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from rest_framework.test import APIClient
 from s3_file_uploads_azure import AzureBackend
 from s3_file_uploads_azure.backend import (
@@ -30,6 +29,7 @@ from s3_file_uploads_azure.backend import (
 from s3_file_uploads.contract import StoredPart
 from s3_file_uploads.errors import BackendConfigurationError, ObjectNotFound, StorageError
 from s3_file_uploads.registry import get_backend
+from s3_file_uploads.testing import api_client, create_upload
 from tests.servers.azurite import ACCOUNT_KEY, ACCOUNT_NAME, blob_service
 
 KEY = "uploads/0123/big.bin"
@@ -425,9 +425,7 @@ def test_an_empty_staging_prefix_is_a_configuration_error(settings, azure_contai
 
 @pytest.fixture
 def api(db, azure_container) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user(f"u-{uuid.uuid4().hex[:8]}"))
-    return client
+    return api_client(get_user_model().objects.create_user(f"u-{uuid.uuid4().hex[:8]}"))
 
 
 def test_a_part_of_the_wrong_length_is_refused_before_anything_is_committed(
@@ -437,11 +435,7 @@ def test_a_part_of_the_wrong_length_is_refused_before_anything_is_committed(
     settings.S3_FILE_UPLOADS = {"MULTIPART_PART_SIZE": MINIMUM_UPLOAD_PART_SIZE}
     settings.MAX_FILE_UPLOAD_SIZE = 10 * MINIMUM_UPLOAD_PART_SIZE
     body = b"p" * (MINIMUM_UPLOAD_PART_SIZE * 2 + 10)
-    created = api.post(
-        reverse("s3_file_uploads:upload-file-create"),
-        {"filename": "big.bin", "size": len(body), "multipart": True},
-        format="json",
-    ).data
+    created = create_upload(api, filename="big.bin", size=len(body), multipart=True)
     signed = api.post(
         created["multipart"]["parts_url"], {"part_numbers": [1, 2, 3]}, format="json"
     ).data["parts"]

@@ -6,7 +6,6 @@ GCS keeps no SHA-256 of an object: refused at create.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from urllib.parse import quote
 
@@ -18,26 +17,16 @@ from rest_framework.test import APIClient
 from s3_file_uploads.contract import Checksum
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
-from tests.conftest import send_file
+from s3_file_uploads.testing import api_client, api_url, create_upload, send_instruction
+from s3_file_uploads.testing.content import md5_base64, sha256_base64
 
-URL = "/api/s3-file-uploads/"
 BODY = b"checked bytes\n" * 20
 pytestmark = pytest.mark.usefixtures("gcs_bucket")
 
 
-def md5(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
-
-
 @pytest.fixture
 def api(db) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("sums", password="pw"))
-    return client
-
-
-def create(api, **body):
-    return api.post(URL, {"filename": "a.txt", **body}, format="json")
+    return api_client(get_user_model().objects.create_user("sums", password="pw"))
 
 
 def object_exists(server, bucket: str, key: str) -> bool:
@@ -64,41 +53,41 @@ def test_a_declared_md5_adds_nothing_to_the_form_or_policy():
             checksum=checksum,
         )
 
-    with_md5, without = sign(Checksum("md5", md5(BODY))), sign(None)
+    with_md5, without = sign(Checksum("md5", md5_base64(BODY))), sign(None)
 
     assert set(with_md5.fields) == set(without.fields)
     policy = json.loads(base64.b64decode(with_md5.fields["policy"]))
-    assert md5(BODY) not in json.dumps(policy)
+    assert md5_base64(BODY) not in json.dumps(policy)
 
 
 def test_other_bytes_than_the_declared_md5_are_refused_on_complete_and_deleted(
     api, fake_gcs, gcs_bucket
 ):
-    created = create(api, content_md5=md5(BODY))
-    send_file(created.data["upload"], b"other bytes").raise_for_status()
-    assert object_exists(fake_gcs, gcs_bucket, created.data["file_key"])
+    created = create_upload(api, filename="a.txt", content_md5=md5_base64(BODY))
+    send_instruction(created["upload"], b"other bytes").raise_for_status()
+    assert object_exists(fake_gcs, gcs_bucket, created["file_key"])
 
-    done = api.post(f"{URL}{created.data['id']}/complete/")
+    done = api.post(created["complete_url"])
 
     assert done.status_code == 400
-    assert f"is not the declared {md5(BODY)}" in done.data["detail"]
-    assert UploadedFile.objects.get(pk=created.data["id"]).file_upload_state == UploadState.FAILED
-    assert not object_exists(fake_gcs, gcs_bucket, created.data["file_key"])
+    assert f"is not the declared {md5_base64(BODY)}" in done.data["detail"]
+    assert UploadedFile.objects.get(pk=created["id"]).file_upload_state == UploadState.FAILED
+    assert not object_exists(fake_gcs, gcs_bucket, created["file_key"])
 
 
 def test_the_declared_md5_completes(api):
-    created = create(api, content_md5=md5(BODY))
-    send_file(created.data["upload"], BODY).raise_for_status()
+    created = create_upload(api, filename="a.txt", content_md5=md5_base64(BODY))
+    send_instruction(created["upload"], BODY).raise_for_status()
 
-    done = api.post(f"{URL}{created.data['id']}/complete/")
+    done = api.post(created["complete_url"])
 
     assert done.status_code == 200, done.data
 
 
 def test_sha256_is_refused_at_create_saying_what_gcs_can_verify(api):
-    sha256 = base64.b64encode(hashlib.sha256(BODY).digest()).decode()
-
-    refused = create(api, checksum_sha256=sha256)
+    refused = api.post(
+        api_url(), {"filename": "a.txt", "checksum_sha256": sha256_base64(BODY)}, format="json"
+    )
 
     assert refused.status_code == 400
     assert "cannot verify sha256 checksums (it can verify: md5)" in str(refused.data["checksum"])

@@ -14,9 +14,7 @@ fake-gcs-server has no XML multipart API (the last test here shows it), so:
 
 from __future__ import annotations
 
-import hashlib
 import http.server
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -28,8 +26,7 @@ from xml.etree import ElementTree
 import pytest
 import requests
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from gcs_signatures import verify_v4
 from s3_file_uploads_gcs import GCSBackend
 from s3_file_uploads_gcs.backend import (
     MAXIMUM_SIGNED_EXPIRY,
@@ -157,29 +154,6 @@ def canonical_part_request(url: str, content_length: int) -> str:
             "content-length;host",
             "UNSIGNED-PAYLOAD",
         ]
-    )
-
-
-def verify_v4(url: str, canonical_request: str, key_file) -> None:
-    """Raises InvalidSignature unless the test's key signed ``canonical_request``."""
-
-    query = parse_qs(urlsplit(url).query)
-    scope = query["X-Goog-Credential"][0].split("/", 1)[1]
-    string_to_sign = "\n".join(
-        [
-            "GOOG4-RSA-SHA256",
-            query["X-Goog-Date"][0],
-            scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest(),
-        ]
-    )
-    pem = json.loads(key_file.read_text())["private_key"].encode()
-    public = serialization.load_pem_private_key(pem, password=None).public_key()
-    public.verify(
-        bytes.fromhex(query["X-Goog-Signature"][0]),
-        string_to_sign.encode(),
-        padding.PKCS1v15(),
-        hashes.SHA256(),
     )
 
 

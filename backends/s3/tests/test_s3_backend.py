@@ -18,7 +18,7 @@ from s3_file_uploads.errors import (
     StorageUnavailable,
 )
 from s3_file_uploads.registry import backend_classes, get_backend
-from tests.conftest import send_file
+from s3_file_uploads.testing import send_instruction
 
 pytestmark = pytest.mark.usefixtures("s3_bucket")
 
@@ -52,7 +52,7 @@ def test_seed_and_django_storages_setting_names_configure_it(settings, moto_serv
 def test_upload_stat_download_delete_roundtrip():
     backend = get_backend()
     instruction = sign(backend)
-    assert send_file(instruction.as_dict(), b"twelve bytes").status_code == 204
+    assert send_instruction(instruction, b"twelve bytes").status_code == 204
 
     info = backend.stat("k/one.txt")
     assert (info.size, info.content_type) == (12, "text/plain")

@@ -8,7 +8,6 @@ tests/test_attacks_s3_localstack.py.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 
 import pytest
@@ -18,20 +17,12 @@ from rest_framework.test import APIClient
 from s3_file_uploads.contract import Checksum
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
-from tests.conftest import send_file
+from s3_file_uploads.testing import api_client, create_upload, send_instruction
+from s3_file_uploads.testing.content import md5_base64, sha256_base64
 from tests.servers.moto import s3_client
 
-URL = "/api/s3-file-uploads/"
 BODY = b"checked bytes\n" * 20
 pytestmark = pytest.mark.usefixtures("s3_bucket")
-
-
-def md5(body: bytes) -> str:
-    return base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
-
-
-def sha256(body: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
 def sign(checksum: Checksum | None = None, key: str = "k/sum.txt"):
@@ -51,9 +42,7 @@ def conditions(instruction) -> list:
 
 @pytest.fixture
 def api(db) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("sums", password="pw"))
-    return client
+    return api_client(get_user_model().objects.create_user("sums", password="pw"))
 
 
 def test_s3_declares_both_algorithms():
@@ -61,20 +50,20 @@ def test_s3_declares_both_algorithms():
 
 
 def test_md5_is_a_content_md5_field_and_a_policy_condition():
-    instruction = sign(Checksum("md5", md5(BODY)))
+    instruction = sign(Checksum("md5", md5_base64(BODY)))
 
-    assert instruction.fields["Content-MD5"] == md5(BODY)
-    assert {"Content-MD5": md5(BODY)} in conditions(instruction)
+    assert instruction.fields["Content-MD5"] == md5_base64(BODY)
+    assert {"Content-MD5": md5_base64(BODY)} in conditions(instruction)
     assert not any(name.startswith("x-amz-checksum") for name in instruction.fields)
 
 
 def test_sha256_is_the_checksum_field_pair_and_policy_conditions():
-    instruction = sign(Checksum("sha256", sha256(BODY)))
+    instruction = sign(Checksum("sha256", sha256_base64(BODY)))
 
     assert instruction.fields["x-amz-checksum-algorithm"] == "SHA256"
-    assert instruction.fields["x-amz-checksum-sha256"] == sha256(BODY)
+    assert instruction.fields["x-amz-checksum-sha256"] == sha256_base64(BODY)
     assert {"x-amz-checksum-algorithm": "SHA256"} in conditions(instruction)
-    assert {"x-amz-checksum-sha256": sha256(BODY)} in conditions(instruction)
+    assert {"x-amz-checksum-sha256": sha256_base64(BODY)} in conditions(instruction)
     assert "Content-MD5" not in instruction.fields
 
 
@@ -86,8 +75,8 @@ def test_no_checksum_signs_no_checksum_field():
 
 
 def test_stat_reports_the_md5_of_a_single_part_object():
-    send_file(sign().as_dict(), BODY).raise_for_status()
-    assert get_backend().stat("k/sum.txt").checksums == {"md5": md5(BODY)}
+    send_instruction(sign().as_dict(), BODY).raise_for_status()
+    assert get_backend().stat("k/sum.txt").checksums == {"md5": md5_base64(BODY)}
 
 
 def test_stat_reports_a_stored_sha256(s3_bucket, moto_server):
@@ -95,7 +84,7 @@ def test_stat_reports_a_stored_sha256(s3_bucket, moto_server):
         Bucket=s3_bucket, Key="k/put.txt", Body=BODY, ChecksumAlgorithm="SHA256"
     )
     checksums = get_backend().stat("k/put.txt").checksums
-    assert checksums == {"md5": md5(BODY), "sha256": sha256(BODY)}
+    assert checksums == {"md5": md5_base64(BODY), "sha256": sha256_base64(BODY)}
 
 
 def test_stat_reports_no_md5_when_the_etag_is_not_one(s3_bucket, moto_server):
@@ -123,32 +112,30 @@ def test_stat_reports_no_md5_when_the_etag_is_not_one(s3_bucket, moto_server):
 def test_other_bytes_than_the_declared_md5_are_refused_on_complete_and_deleted(
     api, s3_bucket, moto_server
 ):
-    created = api.post(URL, {"filename": "a.txt", "content_md5": md5(BODY)}, format="json")
-    assert created.status_code == 201, created.content
-    assert created.data["upload"]["fields"]["Content-MD5"] == md5(BODY)
-    send_file(created.data["upload"], b"other bytes").raise_for_status()  # moto stores them
+    created = create_upload(api, filename="a.txt", content_md5=md5_base64(BODY))
+    assert created["upload"]["fields"]["Content-MD5"] == md5_base64(BODY)
+    send_instruction(created["upload"], b"other bytes").raise_for_status()  # moto stores them
 
-    done = api.post(f"{URL}{created.data['id']}/complete/")
+    done = api.post(created["complete_url"])
 
     assert done.status_code == 400
-    assert f"is not the declared {md5(BODY)}" in done.data["detail"]
-    assert UploadedFile.objects.get(pk=created.data["id"]).file_upload_state == UploadState.FAILED
+    assert f"is not the declared {md5_base64(BODY)}" in done.data["detail"]
+    assert UploadedFile.objects.get(pk=created["id"]).file_upload_state == UploadState.FAILED
     assert "Contents" not in s3_client(moto_server).list_objects_v2(Bucket=s3_bucket)
 
 
 def test_the_declared_md5_completes(api):
-    created = api.post(URL, {"filename": "a.txt", "content_md5": md5(BODY)}, format="json")
-    send_file(created.data["upload"], BODY).raise_for_status()
+    created = create_upload(api, filename="a.txt", content_md5=md5_base64(BODY))
+    send_instruction(created["upload"], BODY).raise_for_status()
 
-    done = api.post(f"{URL}{created.data['id']}/complete/")
+    done = api.post(created["complete_url"])
 
     assert done.status_code == 200, done.data
-    row = UploadedFile.objects.get(pk=created.data["id"])
-    assert (row.checksum_algorithm, row.checksum) == ("md5", md5(BODY))
+    row = UploadedFile.objects.get(pk=created["id"])
+    assert (row.checksum_algorithm, row.checksum) == ("md5", md5_base64(BODY))
 
 
 def test_a_sha256_is_accepted_at_create_and_signed(api):
-    created = api.post(URL, {"filename": "a.txt", "checksum_sha256": sha256(BODY)}, format="json")
+    created = create_upload(api, filename="a.txt", checksum_sha256=sha256_base64(BODY))
 
-    assert created.status_code == 201, created.content
-    assert created.data["upload"]["fields"]["x-amz-checksum-sha256"] == sha256(BODY)
+    assert created["upload"]["fields"]["x-amz-checksum-sha256"] == sha256_base64(BODY)
