@@ -31,6 +31,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -41,8 +42,9 @@ from benchmarks.common import REPO
 from benchmarks.stores import start_moto
 from tests.browser.chromium import launch_options
 from tests.servers import ServerProcess, free_port
+from tests.servers.moto import REGION, create_browser_bucket
 
-ACCESS_KEY, SECRET_KEY, REGION = "bench-key", "bench-secret", "us-east-1"
+ACCESS_KEY, SECRET_KEY = "bench-key", "bench-secret"
 BUCKET = "bench"
 MiB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -169,22 +171,12 @@ def main() -> None:
         stack.callback(moto.stop)
         demo_port = free_port()
         demo_url = f"http://127.0.0.1:{demo_port}"
+        # The bucket with the CORS rules a browser upload needs, as the tests make it, and the
+        # demo's flat AWS_* settings pointing at it.
+        flat = SimpleNamespace()
+        create_browser_bucket(moto, BUCKET, flat, (ACCESS_KEY, SECRET_KEY))
         client = s3_client(moto.url)
         plain_client = s3_client(moto.url, checksums=False)
-        client.create_bucket(Bucket=BUCKET)
-        client.put_bucket_cors(
-            Bucket=BUCKET,
-            CORSConfiguration={
-                "CORSRules": [
-                    {
-                        "AllowedOrigins": [demo_url],
-                        "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
-                        "AllowedHeaders": ["*"],
-                        "ExposeHeaders": ["ETag"],
-                    }
-                ]
-            },
-        )
         env = {
             "DJANGO_SETTINGS_MODULE": "demo.settings",
             "PYTHONUNBUFFERED": "1",
@@ -196,11 +188,7 @@ def main() -> None:
             "DEMO_MULTIPART_THRESHOLD": str(part_size),
             "DEMO_MULTIPART_PART_SIZE": str(part_size),
             "DEMO_MULTIPART_CONCURRENCY": str(args.concurrency),
-            "AWS_BUCKET_NAME": BUCKET,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_S3_ENDPOINT_URL": moto.url,
-            "AWS_S3_REGION_NAME": REGION,
+            **{name: value for name, value in vars(flat).items() if name.startswith("AWS_")},
             # boto3's own read timeout: moto takes seconds to complete a big upload.
             "DEMO_BACKEND_OPTIONS": '{"timeout": 60}',
         }

@@ -27,6 +27,8 @@ class ServerProcess:
     ``cwd`` is the folder it runs in (by default this process's).
     """
 
+    _cwd: Path | None = None
+
     def __init__(
         self,
         name: str,
@@ -41,9 +43,12 @@ class ServerProcess:
         self._env = {**(os.environ if inherit_env else {}), **(env or {})}
         self.log = TOOLS / "logs" / f"{name}-{port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        self._log_file = self.log.open("wb")
+        self._start(list(argv), log_mode="wb")
+
+    def _start(self, argv: Sequence[str], log_mode: str) -> None:
+        self._log_file = self.log.open(log_mode)
         self.process = subprocess.Popen(
-            list(argv),
+            argv,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env=self._env,
@@ -89,13 +94,4 @@ class ServerProcess:
         """Start again on the same port (fault tests stop a server and bring it back)."""
         argv = self.process.args
         self.stop()
-        self._log_file = self.log.open("ab")
-        self.process = subprocess.Popen(
-            argv,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=self._env,
-            cwd=self._cwd,
-        )
-        self.wait_until_listening()
+        self._start(argv, log_mode="ab")
