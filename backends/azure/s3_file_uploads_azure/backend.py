@@ -73,13 +73,7 @@ from .delegation_keys import (
 )
 
 #: The backend, and names that moved to sibling modules but stay importable from here.
-__all__ = [
-    "MAXIMUM_UPLOAD_PARTS_COUNT",
-    "MAXIMUM_UPLOAD_PART_SIZE",
-    "MINIMUM_UPLOAD_PART_SIZE",
-    "USER_DELEGATION_KEY_REFRESH_MARGIN",
-    "AzureBackend",
-]
+__all__ = ["USER_DELEGATION_KEY_REFRESH_MARGIN", "AzureBackend"]
 
 #: The cache's name from when it lived in this module.
 _UserDelegationKeyCache = UserDelegationKeyCache
