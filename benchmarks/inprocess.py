@@ -42,7 +42,9 @@ os.environ.update(
     AWS_DEFAULT_REGION=AWS_REGION,
 )
 PREFIX = "/api/s3-file-uploads/"
-EXPECTED = {"create": 201, "complete": 200, "fetch": 302}
+EXPECTED = {"create": 201, "create_profile": 201, "complete": 200, "fetch": 302}
+#: A named profile beside the default one, to show what choosing a profile costs on create.
+PROFILE = "bench"
 urlpatterns: list = []
 
 
@@ -73,7 +75,8 @@ def configure(variant: str, backends: list[str]) -> None:
         S3_FILE_UPLOADS={
             "BACKENDS": {
                 name: {"BACKEND": name, "OPTIONS": backend_options(name)} for name in backends
-            }
+            },
+            "PROFILES": {PROFILE: {"MAX_SIZE": LIMIT, "KEY_PREFIX": "bench/"}},
         }
         if variant != "seed"
         else {},
@@ -162,6 +165,9 @@ def measure(
         }
         if variant == "ours":
             from s3_file_uploads.registry import get_backend
+
+            with_profile = {**CREATE_BODY, "profile": PROFILE}
+            kinds["create_profile"] = lambda: request("post", base, 201, with_profile)
 
             storage = get_backend(backend)
             kinds["presign_upload"] = lambda: storage.presign_upload(

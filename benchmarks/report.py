@@ -160,17 +160,21 @@ def memory_table(figures: dict) -> list[str]:
 
 def targets(figures: dict) -> list[dict]:
     found = []
-    ours = find(figures["inprocess"], "ours", "s3", "create")
     bare = find(figures["inprocess"], "floor", "s3", "create")
-    if ours and bare:
-        ratio = ours["median_ms"] / bare["median_ms"]
-        found.append(
-            {
-                "target": "create in-process within 1.2x the floor (S3, median)",
-                "measured": f"{ratio:.2f}x",
-                "met": ratio <= INPROCESS_CREATE_MAX_RATIO,
-            }
-        )
+    for operation, profile in (
+        ("create", "the default profile"),
+        ("create_profile", "a named one"),
+    ):
+        ours = find(figures["inprocess"], "ours", "s3", operation)
+        if ours and bare:
+            ratio = ours["median_ms"] / bare["median_ms"]
+            found.append(
+                {
+                    "target": f"create in-process within 1.2x the floor (S3, median; {profile})",
+                    "measured": f"{ratio:.2f}x",
+                    "met": ratio <= INPROCESS_CREATE_MAX_RATIO,
+                }
+            )
     if figures.get("http"):
         ours = find(figures["http"], "ours", "s3", "create")
         bare = find(figures["http"], "floor", "s3", "create")
