@@ -1,4 +1,5 @@
-"""Regenerate docs/img/demo.png: the demo page after three uploads, in headless Chromium."""
+"""Regenerate docs/img/demo.png: the demo page after an upload in each area and a refusal, in
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -43,20 +44,25 @@ def main() -> None:
     )
     try:
         wait_for(ADDRESS)
-        files = []
-        for name, size in (
-            ("holiday photo.jpg", 2_400_000),
-            ("naïve résumé.pdf", 180_000),
-            ("notes.txt", 12_000),
-        ):
-            path = work / name
-            path.write_bytes(os.urandom(size))
-            files.append(str(path))
+        # Each file goes to an area (a profile); the video is refused by the image area.
+        chosen = {
+            "drop": [("notes.bin", 12_000)],
+            "drop-image": [("holiday photo.jpg", 1_400_000), ("holiday video.mp4", 900_000)],
+            "drop-document": [("naïve résumé.pdf", 180_000)],
+        }
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[NO_NETWORK])
             page = browser.new_page(viewport={"width": 900, "height": 640})
             page.goto(f"http://{ADDRESS}/")
-            page.set_input_files("input[type=file]", files)
+            for area, named in chosen.items():
+                paths = []
+                for name, size in named:
+                    path = work / name
+                    path.write_bytes(os.urandom(size))
+                    paths.append(str(path))
+                with page.expect_file_chooser() as chooser:
+                    page.click(f"#{area}")
+                chooser.value.set_files(paths)
             page.wait_for_function(
                 "document.querySelectorAll('tr[data-upload-id]').length >= 3", timeout=30_000
             )

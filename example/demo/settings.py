@@ -9,6 +9,12 @@ django-storages uses), so a local emulator is one variable away::
     DEMO_STORAGE=s3 AWS_S3_ENDPOINT_URL=http://127.0.0.1:5000 AWS_BUCKET_NAME=demo \\
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing python manage.py runserver
 
+Two upload profiles sit beside the default, each shown as an area of its own on the page:
+``image`` (PNG, JPEG, WebP, GIF up to ``DEMO_IMAGE_MAX_SIZE``, 2 MiB) and ``document`` (PDF and
+plain text up to ``DEMO_DOCUMENT_MAX_SIZE``, 20 MiB, with a per-user quota of
+``DEMO_DOCUMENT_QUOTA_BYTES``, 50 MiB, and ``DEMO_DOCUMENT_QUOTA_OPEN_UPLOADS``, 5, open at once);
+both go to the storage ``DEMO_STORAGE`` names.
+
 ``DEMO_BACKEND_OPTIONS`` (JSON) adds options to the backend configuration. Files larger than
 ``DEMO_MULTIPART_THRESHOLD`` bytes go in parts of ``DEMO_MULTIPART_PART_SIZE`` bytes,
 ``DEMO_MULTIPART_CONCURRENCY`` at a time (the app's defaults: 64 MiB, 8 MiB, 4). The cloud bucket or
@@ -97,7 +103,29 @@ S3_FILE_UPLOADS = {
         }
     },
     "CORS_ORIGINS": [o for o in env("DEMO_CORS_ORIGINS", "http://127.0.0.1:8000").split(",") if o],
+    # Two kinds of upload beside the default, on the same storage: the page shows one area each.
+    "PROFILES": {
+        "image": {
+            "MAX_SIZE": int(env("DEMO_IMAGE_MAX_SIZE", str(2 * 1024 * 1024))),
+            "CONTENT_TYPES": ["image/png", "image/jpeg", "image/webp", "image/gif"],
+            "KEY_PREFIX": "images/",
+            "BACKEND": DEMO_STORAGE,
+        },
+        "document": {
+            "MAX_SIZE": int(env("DEMO_DOCUMENT_MAX_SIZE", str(20 * 1024 * 1024))),
+            "CONTENT_TYPES": ["application/pdf", "text/plain"],
+            "KEY_PREFIX": "documents/",
+            "BACKEND": DEMO_STORAGE,
+            "QUOTA": {
+                "BYTES": int(env("DEMO_DOCUMENT_QUOTA_BYTES", str(50 * 1024 * 1024))),
+                "OPEN_UPLOADS": int(env("DEMO_DOCUMENT_QUOTA_OPEN_UPLOADS", "5")),
+            },
+        },
+    },
 }
+#: The page's upload areas, in order, by profile, with their titles: the default spans the
+#: page, the others sit side by side beneath it.
+DEMO_UPLOAD_AREAS = {"default": "Any file", "image": "Images", "document": "Documents"}
 for _name, _key in (
     ("DEMO_MULTIPART_THRESHOLD", "MULTIPART_THRESHOLD"),
     ("DEMO_MULTIPART_PART_SIZE", "MULTIPART_PART_SIZE"),

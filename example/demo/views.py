@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from s3_file_uploads.conf import app_setting
+from s3_file_uploads.profiles import DEFAULT_PROFILE, Profile, Quota, profiles
 
 DEMO_USERNAME = "demo"
 BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -23,14 +23,61 @@ def binary_size(size: int) -> str:
     return f"{number} {BINARY_UNITS[unit]}"
 
 
+def types_label(content_types: tuple[str, ...]) -> str:
+    """The accepted media types as the page shows them: "any type" for ``*/*``."""
+    return "any type" if "*/*" in content_types else ", ".join(content_types)
+
+
+def upload_area(profile: Profile, title: str) -> dict[str, object]:
+    """What the page shows of one profile, and what its script checks before creating."""
+    quota = profile.quota
+    default = profile.name == DEFAULT_PROFILE
+    return {
+        "profile": profile.name,
+        "title": title,
+        # The default spans the page and keeps the ids the page had before profiles.
+        "wide": default,
+        "drop_id": "drop" if default else f"drop-{profile.name}",
+        "queue_id": "queue" if default else f"queue-{profile.name}",
+        "limit_id": "limit" if default else f"limit-{profile.name}",
+        "max_size": profile.max_size or 0,
+        "max_size_label": binary_size(profile.max_size) if profile.max_size else "",
+        "content_types": ",".join(profile.content_types),
+        "types_label": types_label(profile.content_types),
+        "quota": quota,
+        "quota_label": quota_label(quota),
+    }
+
+
+def quota_label(quota: Quota) -> str:
+    """A profile's per-user quota in words ("50 MiB, 5 open at once"); empty without one."""
+    parts = []
+    if quota.bytes is not None:
+        parts.append(binary_size(quota.bytes))
+    if quota.open_uploads is not None:
+        parts.append(f"{quota.open_uploads} open at once")
+    return ", ".join(parts)
+
+
+def upload_areas() -> list[dict[str, object]]:
+    """One area per profile in ``DEMO_UPLOAD_AREAS`` that the settings declare, in its order."""
+    declared = profiles()
+    return [
+        upload_area(declared[name], title)
+        for name, title in settings.DEMO_UPLOAD_AREAS.items()
+        if name in declared
+    ]
+
+
 @ensure_csrf_cookie
 def index(request: HttpRequest) -> HttpResponse:
     """The upload page; logs the visitor in as the demo user so it works at once."""
     if not request.user.is_authenticated and settings.DEMO_AUTO_LOGIN:
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    max_size = settings.MAX_FILE_UPLOAD_SIZE
-    threshold = app_setting("MULTIPART_THRESHOLD")
+    areas = upload_areas()
+    default = profiles()[DEFAULT_PROFILE]
+    threshold = default.multipart_threshold
     return render(
         request,
         "demo/index.html",
@@ -38,9 +85,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "endpoint": reverse("s3_file_uploads:upload-file-create"),
             "storage": settings.STORAGE_BACKEND,
             "storage_note": settings.DEMO_STORAGE_NOTE,
-            "max_size": max_size,
-            "max_size_label": binary_size(max_size),
+            "areas": areas,
             "multipart_threshold_label": binary_size(threshold),
-            "resumable": threshold < max_size,
+            "resumable": default.max_size is None or threshold < default.max_size,
         },
     )

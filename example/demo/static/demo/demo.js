@@ -1,58 +1,33 @@
-// The demo page: upload chosen or dropped files (three at a time), one progress bar each, then
-// list the user's uploads with download, view and delete. A large file goes in parallel parts
-// (its one bar shows the bytes of all parts); choosing it again after a reload resumes it.
-// A file over the limit is refused here, before anything is sent; a cancelled upload is
-// deleted. Errors stay on the page until dismissed.
+// The demo page: one upload area per profile (the default, then images and documents side by
+// side). Files chosen or dropped on an area are checked against its profile's size and types
+// (a file the server would refuse is refused here, before anything is sent), then uploaded with
+// that profile, three at a time, one progress bar each; what the server refuses stays in the
+// area's queue with the server's words. A large file goes in parallel parts (its one bar shows
+// the bytes of all parts); choosing it again after a reload resumes it. A cancelled upload is
+// deleted. The list below shows the user's uploads (see uploads-list.js).
 // Each job element dispatches "upload-progress", "upload-done" and "upload-failed" events
 // (bubbling) for anyone listening.
-import { deleteUpload, fileUrl, listUploads, pendingUpload, uploadFile } from "s3-file-uploads";
+import { deleteUpload, pendingUpload, uploadFile } from "s3-file-uploads";
+import { limitsOf, refusal } from "./limits.js";
+import { element, formatSize, showMessage } from "./page.js";
+import { refresh, sending } from "./uploads-list.js";
 
 const CONCURRENCY = 3;
-/** Powers of 1024, named as such: the server's limit is written the same way. */
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-const OPEN_STATES = ["NEW", "AWAIT_COMPLETE"];
-const app = document.getElementById("app");
-const endpoint = app.dataset.endpoint;
-const maxSize = Number(app.dataset.maxSize);
+const endpoint = document.getElementById("app").dataset.endpoint;
+/** The page's one file picker: an area's button opens it for that area. */
 const input = document.getElementById("files");
-const drop = document.getElementById("drop");
-const queue = document.getElementById("queue");
-const messages = document.getElementById("messages");
-const rows = document.querySelector("#uploads tbody");
-const empty = document.getElementById("empty");
-const listError = document.getElementById("list-error");
+const areas = [...document.querySelectorAll(".drop")];
+const defaultArea = document.getElementById("drop");
+/** The area the picker's files go to: the last one whose button opened it. */
+let pickingFor = defaultArea;
 
 const waiting = [];
 let active = 0;
-/** Upload ids this page is sending right now: their rows say so instead of "not finished". */
-const sending = new Set();
 
-function formatSize(bytes) {
-  if (bytes == null) return "";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit ? value.toFixed(1).replace(/\.0$/, "") : value} ${UNITS[unit]}`;
-}
-
-function element(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-/** An error that stays on the page until the person dismisses it. */
-function showMessage(text) {
-  const dismiss = element("button", { type: "button", className: "link", textContent: "dismiss" });
-  const item = element("li", {}, element("span", { className: "text", textContent: text }), dismiss);
-  dismiss.addEventListener("click", () => item.remove());
-  messages.append(item);
-}
-
-function enqueue(files) {
+/** Queues files in `area`'s list: refused at once when its profile would not take them. */
+function enqueue(files, area) {
+  const limits = limitsOf(area);
+  const queue = area.closest(".area").querySelector(".queue");
   for (const file of files) {
     const progress = element("progress", { max: file.size || 1, value: 0 });
     const status = element("span", { className: "status", textContent: "Waiting…" });
@@ -68,9 +43,11 @@ function enqueue(files) {
     );
     item.dataset.state = "waiting";
     item.dataset.filename = file.name;
+    item.dataset.profile = limits.profile;
     queue.append(item);
-    if (maxSize > 0 && file.size > maxSize) {
-      refuse({ file, item, progress, status, cancel });
+    const refused = refusal(file, limits);
+    if (refused) {
+      refuse({ file, item, progress, status, cancel }, refused);
       continue;
     }
     const controller = new AbortController();
@@ -78,23 +55,23 @@ function enqueue(files) {
       cancel.disabled = true;
       controller.abort();
     });
-    waiting.push({ file, item, progress, status, cancel, controller });
+    waiting.push({ file, profile: limits.profile, item, progress, status, cancel, controller });
   }
   pump();
 }
 
-/** Over the limit: say so at once, send nothing (the server would refuse it anyway). */
-function refuse({ file, item, progress, status, cancel }) {
-  const message =
-    `The file is ${file.size} bytes (${formatSize(file.size)}); the limit is ${maxSize} bytes ` +
-    `(${formatSize(maxSize)}). Nothing was sent.`;
+/** Refused by the page: say why at once, send nothing (the server would refuse it anyway). */
+function refuse({ file, item, progress, status, cancel }, message) {
   item.dataset.state = "failed";
   status.textContent = message;
   status.classList.add("error");
   progress.remove();
   cancel.remove();
   item.dispatchEvent(
-    new CustomEvent("upload-failed", { bubbles: true, detail: { filename: file.name, message, status: 0 } }),
+    new CustomEvent("upload-failed", {
+      bubbles: true,
+      detail: { filename: file.name, profile: item.dataset.profile, message, status: 0 },
+    }),
   );
 }
 
@@ -108,9 +85,11 @@ function pump() {
   }
 }
 
-async function run({ file, item, progress, status, cancel, controller }) {
+async function run({ file, profile, item, progress, status, cancel, controller }) {
   const emit = (type, detail) =>
-    item.dispatchEvent(new CustomEvent(type, { bubbles: true, detail: { filename: file.name, ...detail } }));
+    item.dispatchEvent(
+      new CustomEvent(type, { bubbles: true, detail: { filename: file.name, profile, ...detail } }),
+    );
   if (controller.signal.aborted) {
     item.dataset.state = "cancelled";
     status.textContent = "Cancelled before it started.";
@@ -131,6 +110,7 @@ async function run({ file, item, progress, status, cancel, controller }) {
   try {
     const upload = await uploadFile(file, {
       endpoint,
+      profile,
       signal: controller.signal,
       onCreated: (created) => track(created.id),
       onProgress: ({ loaded, total }) => {
@@ -148,16 +128,20 @@ async function run({ file, item, progress, status, cancel, controller }) {
     if (controller.signal.aborted) {
       await discard(file, uploadId, item, status);
     } else {
+      // The server's (or storage's) own words, kept in the area's queue: a type, size or
+      // quota refusal says what to change.
       item.dataset.state = "failed";
+      item.dataset.status = String(error.status ?? 0);
       status.textContent = error.message;
       status.classList.add("error");
+      progress.remove();
     }
     emit("upload-failed", { message: error.message, status: error.status });
   } finally {
     if (uploadId) sending.delete(uploadId);
     cancel.remove();
   }
-  await refresh();
+  await refresh(endpoint);
 }
 
 /** A cancelled upload: delete whatever the server and storage hold of it. */
@@ -180,96 +164,34 @@ async function discard(file, uploadId, item, status) {
   item.dataset.state = "cancelled";
 }
 
-async function refresh() {
-  let uploads;
-  try {
-    uploads = await listUploads(endpoint);
-    listError.hidden = true;
-  } catch (error) {
-    listError.textContent = `Could not list your uploads: ${error.message}`;
-    listError.hidden = false;
-    return;
-  }
-  rows.replaceChildren(...uploads.map(row));
-  empty.hidden = uploads.length > 0;
-}
-
-/** What a row's state means for the person, when the state's name alone does not say. */
-function stateNote(upload) {
-  if (sending.has(upload.id)) return "On its way from this page…";
-  if (OPEN_STATES.includes(upload.state)) {
-    return upload.multipart
-      ? "Not finished: the page was closed or reloaded while it was sent. Choose the same file again to resume it, or delete it."
-      : "Not finished: the page was closed or reloaded while it was sent. Delete it, and choose the file again.";
-  }
-  if (upload.state === "FAILED") return "Refused or aborted: storage keeps nothing of it. Delete it.";
-  return "";
-}
-
-function row(upload) {
-  const actions = element("td", { className: "actions" });
-  if (upload.state === "COMPLETED") {
-    actions.append(
-      element("a", { href: fileUrl(endpoint, upload.id), className: "download", textContent: "download" }),
-      element("a", {
-        href: fileUrl(endpoint, upload.id, { inline: true }),
-        className: "view",
-        target: "_blank",
-        rel: "noopener",
-        textContent: "view",
-      }),
-    );
-  }
-  const remove = element("button", { type: "button", className: "link delete", textContent: "delete" });
-  remove.addEventListener("click", async () => {
-    remove.disabled = true;
-    try {
-      await deleteUpload(endpoint, upload.id);
-    } catch (error) {
-      showMessage(`Could not delete ${upload.filename}: ${error.message}`);
-    }
-    await refresh();
-  });
-  actions.append(remove);
-  const state = element("td", { className: "state" });
-  state.dataset.label = "State";
-  state.append(upload.state.toLowerCase().replace("_", " "));
-  const note = stateNote(upload);
-  if (note) state.append(element("span", { className: "note", textContent: note }));
-  const size = element("td", { className: "size", textContent: formatSize(upload.size) });
-  size.dataset.label = "Size";
-  const created = element("td", { textContent: new Date(upload.created).toLocaleString() });
-  created.dataset.label = "Uploaded";
-  const tr = element(
-    "tr",
-    {},
-    element("td", { className: "filename", textContent: upload.filename }),
-    size,
-    state,
-    created,
-    actions,
-  );
-  tr.dataset.uploadId = upload.id;
-  tr.dataset.state = upload.state;
-  return tr;
-}
-
 input.addEventListener("change", () => {
-  enqueue([...input.files]);
+  enqueue([...input.files], pickingFor);
   input.value = "";
+  pickingFor = defaultArea;
 });
-for (const type of ["dragenter", "dragover"]) {
-  drop.addEventListener(type, (event) => {
+input.addEventListener("cancel", () => {
+  pickingFor = defaultArea;
+});
+for (const area of areas) {
+  area.addEventListener("click", () => {
+    pickingFor = area;
+    const types = limitsOf(area).contentTypes;
+    input.accept = types.includes("*/*") ? "" : types.join(",");
+    input.click();
+  });
+  for (const type of ["dragenter", "dragover"]) {
+    area.addEventListener(type, (event) => {
+      event.preventDefault();
+      area.classList.add("over");
+    });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    area.addEventListener(type, () => area.classList.remove("over"));
+  }
+  area.addEventListener("drop", (event) => {
     event.preventDefault();
-    drop.classList.add("over");
+    enqueue([...event.dataTransfer.files], area);
   });
 }
-for (const type of ["dragleave", "drop"]) {
-  drop.addEventListener(type, () => drop.classList.remove("over"));
-}
-drop.addEventListener("drop", (event) => {
-  event.preventDefault();
-  enqueue([...event.dataTransfer.files]);
-});
-document.getElementById("refresh").addEventListener("click", refresh);
-refresh();
+document.getElementById("refresh").addEventListener("click", () => refresh(endpoint));
+refresh(endpoint);
