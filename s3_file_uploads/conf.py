@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "MULTIPART_THRESHOLD": 64 * 1024 * 1024,
     "MULTIPART_PART_SIZE": 8 * 1024 * 1024,
     "MULTIPART_CONCURRENCY": 4,
+    # Off: an upload nothing in the models refers to may be in use elsewhere (an API client
+    # that keeps its id), and reclaiming deletes it. See docs/operations.md.
+    "RECLAIM_UNATTACHED_AFTER": None,
 }
 
 
