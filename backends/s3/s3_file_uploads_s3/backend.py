@@ -8,7 +8,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -44,13 +44,17 @@ from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
     BucketNotFound,
+    ObjectExists,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
 )
 from s3_file_uploads.redaction import redact
+from s3_file_uploads.sized_source import sized_source
+from s3_file_uploads.streams import from_chunks
 
 from .cors import cors_shortfall, merge_cors_rules, upload_cors_rule
+from .server_io import READ_CHUNK_SIZE, create_only, range_header, transfer_config
 
 #: The backend, and names that moved to sibling modules but stay importable from here.
 __all__ = ["S3Backend", "cors_shortfall", "merge_cors_rules", "upload_cors_rule"]
@@ -113,6 +117,7 @@ class S3Backend(StorageBackend):
         cors=True,
         acls=frozenset(ACLS),
         checksums=frozenset({"md5", "sha256"}),
+        server_side_io=True,
     )
 
     def __init__(
@@ -161,6 +166,15 @@ class S3Backend(StorageBackend):
             "s3",
             endpoint_url=endpoint_url,
             config=config.merge(Config(read_timeout=max(timeout, assemble_timeout))),
+        )
+        # Server-side writes: a client whose PutObject and CompleteMultipartUpload never
+        # replace an object (If-None-Match: *), with the assembling client's read timeout.
+        self._writing_client = create_only(
+            session.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                config=config.merge(Config(read_timeout=max(timeout, assemble_timeout))),
+            )
         )
 
     @classmethod
@@ -299,6 +313,58 @@ class S3Backend(StorageBackend):
                 )
         except ObjectNotFound:
             pass
+
+    # Server-side access: a ranged GET streamed as read; writes through boto3's managed
+    # transfer (one part in memory at a time), create-only.
+
+    def open_read(self, key: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        params = {"Bucket": self.bucket_name, "Key": key}
+        if byte_range := range_header(start, end):
+            params["Range"] = byte_range
+        with _translate_errors(self, key):
+            try:
+                body = self._client.get_object(**params)["Body"]
+            except ClientError as exc:
+                if _code(exc) != "InvalidRange":
+                    raise
+                return from_chunks(iter(()))  # the range starts past the end: no bytes
+        return from_chunks(self._translated(body.iter_chunks(READ_CHUNK_SIZE), key), body.close)
+
+    def write(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        size: int | None = None,
+        acl: str = PRIVATE,
+    ) -> ObjectInfo:
+        """Store ``stream`` in one PutObject, or a multipart upload of 8 MiB parts (larger
+        when ``size`` needs them) that is aborted if the write fails; both create-only."""
+        extra_args = {"ContentType": content_type}
+        if s3_acl := self.map_acl(acl):
+            extra_args["ACL"] = s3_acl
+        with _translate_errors(self, key):
+            try:
+                self._writing_client.upload_fileobj(
+                    sized_source(stream, size),
+                    self.bucket_name,
+                    key,
+                    ExtraArgs=extra_args,
+                    Config=transfer_config(size),
+                )
+            except ClientError as exc:
+                if _code(exc) == "PreconditionFailed":
+                    raise ObjectExists(f"an object is already stored under '{key}'") from exc
+                raise
+        info = self.stat(key)
+        logger.info("Stored %s bytes under key %s on backend %s", info.size, key, self.name)
+        return info
+
+    def _translated(self, chunks: Iterator[bytes], key: str) -> Iterator[bytes]:
+        """``chunks`` of a response body, a failure while reading it translated."""
+        with _translate_errors(self, key):
+            yield from chunks
 
     def configure_cors(
         self, origins: Sequence[str], *, replace: bool = False
