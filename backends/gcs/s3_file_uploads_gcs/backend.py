@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
 import google.auth.credentials
@@ -42,11 +42,14 @@ from s3_file_uploads.errors import (
     AclNotSupported,
     BackendConfigurationError,
     BucketNotFound,
+    ObjectExists,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
 )
 from s3_file_uploads.redaction import redact
+from s3_file_uploads.sized_source import sized_source
+from s3_file_uploads.streams import from_chunks
 
 from .cors import cors_shortfall, merge_cors_rules, upload_cors_rule
 from .credentials import Signer, load_credentials
@@ -58,6 +61,7 @@ from .multipart_xml import (
     raise_for_error_document,
     xml_error,
 )
+from .server_io import READ_CHUNK_SIZE, WRITE_CHUNK_SIZE, single_request_size
 
 #: The backend, and names that moved to sibling modules but stay importable from here (the
 #: XML API's part rules are S3's: the contract's defaults).
@@ -123,6 +127,7 @@ class GCSBackend(StorageBackend):
         acls=frozenset(ACLS),
         checksums=frozenset({"md5"}),
         multipart=True,
+        server_side_io=True,
     )
 
     def __init__(
@@ -331,6 +336,76 @@ class GCSBackend(StorageBackend):
     def abort_multipart(self, *, key: str, upload_id: str) -> None:
         with contextlib.suppress(ObjectNotFound):
             self._xml_request("DELETE", key, urlencode({"uploadId": upload_id}))
+
+    # Server-side access through the JSON API: ranged downloads of one generation, chunk by
+    # chunk; writes in one request or a resumable upload in chunks, create-only.
+
+    def open_read(self, key: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        blob = self._stored_blob(key)
+        stop = blob.size if end is None else min(end + 1, blob.size)
+        return from_chunks(self._chunks(blob, start, stop))
+
+    def write(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        size: int | None = None,
+        acl: str = PRIVATE,
+    ) -> ObjectInfo:
+        """Store ``stream`` only if no object has the key (``ifGenerationMatch=0``)."""
+        predefined_acl = self.map_acl(acl)
+        blob = self._bucket.blob(key, chunk_size=WRITE_CHUNK_SIZE)
+        try:
+            with _translate_errors(self, key):
+                try:
+                    blob.upload_from_file(
+                        sized_source(stream, size),
+                        size=single_request_size(size),
+                        content_type=content_type,
+                        predefined_acl=predefined_acl,
+                        if_generation_match=0,
+                        timeout=self.timeout,
+                        retry=self._retry,
+                    )
+                except api_exceptions.PreconditionFailed as exc:
+                    raise ObjectExists(f"an object is already stored under '{key}'") from exc
+        except ObjectNotFound:
+            self._raise_if_bucket_missing(key)
+            raise
+        info = self.stat(key)
+        logger.info("Stored %s bytes under key %s on backend %s", info.size, key, self.name)
+        return info
+
+    def _stored_blob(self, key: str) -> storage.Blob:
+        """The object's current generation, with its size; ObjectNotFound when there is none."""
+        with _translate_errors(self, key):
+            blob = self._bucket.get_blob(key, timeout=self.timeout, retry=self._retry)
+        if blob is None:
+            self._raise_if_bucket_missing(key)
+            raise ObjectNotFound(key, backend=self.name, key=key)
+        return blob
+
+    def _chunks(self, blob: storage.Blob, start: int, stop: int) -> Iterator[bytes]:
+        """Bytes ``start`` up to ``stop`` of the blob's generation, one ranged request per chunk,
+        as they are read. Reading on after the object was replaced raises: GCS refuses the
+        request, and each answer names its generation (fake-gcs-server's too), which must not
+        change (the SDK copies it onto ``blob`` after each chunk)."""
+        generation = blob.generation
+        with _translate_errors(self, blob.name):
+            for offset in range(start, stop, READ_CHUNK_SIZE):
+                chunk = blob.download_as_bytes(
+                    start=offset,
+                    end=min(offset + READ_CHUNK_SIZE, stop) - 1,
+                    if_generation_match=generation,
+                    checksum=None,  # a range has no checksum of its own to compare
+                    timeout=self.timeout,
+                    retry=self._retry,
+                )
+                if blob.generation not in (None, generation):
+                    raise StorageError(f"the object '{blob.name}' was replaced while being read")
+                yield chunk
 
     def configure_cors(
         self, origins: Sequence[str], *, replace: bool = False
