@@ -167,10 +167,17 @@ def check_profiles(**kwargs: Any) -> list[checks.CheckMessage]:
                 id="s3_file_uploads.E011",
             )
         ]
-    return [message for profile in built.values() for message in _profile_problems(profile)]
+    declared = app_setting("PROFILES") or {}
+    return [
+        message
+        for profile in built.values()
+        for message in _profile_problems(profile, set(declared.get(profile.name, {})))
+    ]
 
 
-def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
+def _profile_problems(profile: Profile, declared: set[str]) -> Iterator[checks.CheckMessage]:
+    """Problems with the keys ``profile`` declares itself; inherited values are reported where
+    they are set (the flat settings' own checks, or the ``default`` profile)."""
     where = f"S3_FILE_UPLOADS['PROFILES']['{profile.name}']"
     numbers = {
         "MAX_SIZE": profile.max_size,
@@ -180,8 +187,9 @@ def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
         "QUOTA['OPEN_UPLOADS']": profile.quota.open_uploads,
     }
     for key, value in numbers.items():
-        optional = key.startswith("QUOTA") or (key == "MAX_SIZE" and profile.name == "default")
-        if (value is None and optional) or _positive_int(value):
+        if key.split("[")[0] not in declared or (value is None and key.startswith("QUOTA")):
+            continue
+        if _positive_int(value):
             continue
         yield checks.Error(
             f"{where}['{key}'] must be a positive whole number, not {value!r}.",
@@ -191,7 +199,9 @@ def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
             id="s3_file_uploads.E012",
         )
     unknown_acls = [acl for acl in profile.acls if acl not in ACLS]
-    if unknown_acls or profile.default_acl not in profile.acls:
+    if declared & {"ACLS", "DEFAULT_ACL"} and (
+        unknown_acls or profile.default_acl not in profile.acls
+    ):
         yield checks.Error(
             f"{where} allows unknown ACLs ({', '.join(unknown_acls)})"
             if unknown_acls
@@ -200,7 +210,7 @@ def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
             id="s3_file_uploads.E013",
         )
     configured = backend_configs()
-    if profile.backend not in configured:
+    if "BACKEND" in declared and profile.backend not in configured:
         yield checks.Error(
             f"{where}['BACKEND'] names '{profile.backend}', which is no backend configuration.",
             hint=f"Use one of: {', '.join(sorted(configured))}, or add it to "
@@ -208,14 +218,14 @@ def _profile_problems(profile: Profile) -> Iterator[checks.CheckMessage]:
             id="s3_file_uploads.E014",
         )
     wrong_types = [t for t in profile.content_types if not _type_pattern(t)]
-    if wrong_types or not profile.content_types:
+    if "CONTENT_TYPES" in declared and (wrong_types or not profile.content_types):
         yield checks.Error(
             f"{where}['CONTENT_TYPES'] must list media types or patterns such as 'image/*'"
             + (f"; these are not: {', '.join(map(repr, wrong_types))}." if wrong_types else "."),
             hint="For example ['image/png', 'image/jpeg'], or ['*/*'] for any type.",
             id="s3_file_uploads.E015",
         )
-    if problem := _prefix_problem(profile.key_prefix):
+    if "KEY_PREFIX" in declared and (problem := _prefix_problem(profile.key_prefix)):
         yield checks.Error(
             f"{where}['KEY_PREFIX'] {problem}.",
             hint="Use a short prefix such as 'avatars/'.",

@@ -31,6 +31,7 @@ from .api import api_client, api_url, create_upload
 from .browser import send_instruction
 from .content import md5_base64, sample_bytes, sha256_base64
 from .contract import ContractConformance
+from .file_access import FileAccessConformance
 from .fixtures import ConformanceFixtures
 from .http_api import HttpApiConformance
 from .kit import BackendConformance
@@ -40,6 +41,7 @@ __all__ = [
     "BackendConformance",
     "ConformanceFixtures",
     "ContractConformance",
+    "FileAccessConformance",
     "HttpApiConformance",
     "MultipartConformance",
     "api_client",

@@ -11,13 +11,17 @@ from .api import api_url as reverse_create
 from .browser import TIMEOUT, send_instruction
 from .content import sample_bytes
 from .contract import BODY, ContractConformance
+from .file_access import FileAccessConformance
 from .fixtures import ConformanceFixtures
 from .http_api import HttpApiConformance
 from .multipart import MultipartConformance
 
 
-class BackendConformance(ContractConformance, HttpApiConformance, MultipartConformance):
-    """Contract tests every backend passes: the contract's verbs, the HTTP API and multipart.
+class BackendConformance(
+    ContractConformance, HttpApiConformance, MultipartConformance, FileAccessConformance
+):
+    """Contract tests every backend passes: the contract's verbs, the HTTP API, multipart and
+    server-side reads and writes (the last two skipped where the backend declares neither).
 
     Subclass it and override ``conformance_backend`` (see :class:`ConformanceFixtures` for the
     other fixtures and switches). Needs pytest-django (``db``, ``settings``).
@@ -31,6 +35,7 @@ __all__ = [
     "BackendConformance",
     "ConformanceFixtures",
     "ContractConformance",
+    "FileAccessConformance",
     "HttpApiConformance",
     "MultipartConformance",
     "reverse_create",
