@@ -16,6 +16,8 @@ from azure.storage.blob import BlobServiceClient, ExponentialRetry
 
 from s3_file_uploads.errors import BackendConfigurationError
 
+from .server_io import TRANSFER_OPTIONS
+
 #: ``token_credential="default"`` builds azure-identity's DefaultAzureCredential.
 DEFAULT_AZURE_CREDENTIAL = "default"
 #: Seconds before the first retry of a failed request (then doubling), kept short for requests.
@@ -33,8 +35,10 @@ def service_options(
     api_version: str | None,
     extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    """Keyword arguments of the service client: short timeouts and retries, for requests."""
+    """Keyword arguments of the service client: short timeouts and retries, for requests, and
+    transfer sizes that keep a server-side read or write to a chunk in memory."""
     return {
+        **TRANSFER_OPTIONS,
         "connection_timeout": timeout,
         "read_timeout": timeout,
         "retry_policy": ExponentialRetry(
