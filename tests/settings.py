@@ -18,6 +18,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "s3_file_uploads",
+    # Models relating to uploads in every way, for reclaiming unattached uploads.
+    "tests.reclaim_app",
 ]
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",

@@ -1,9 +1,11 @@
-"""Remove uploads that never completed, and every upload whose user was deleted: their
-multipart parts and objects first, then their rows.
+"""Remove uploads that never completed, every upload whose user was deleted and, when
+``S3_FILE_UPLOADS["RECLAIM_UNATTACHED_AFTER"]`` is set, completed uploads that no model refers
+to after the grace period: their multipart parts and objects first, then their rows.
 
-Each row is first claimed with a conditional UPDATE to FAILED, so an upload that completes at
-the same moment is either claimed (and its complete then reports the failure) or kept. Running
-it twice does nothing more the second time.
+Each row is first claimed with a conditional UPDATE to FAILED that also requires no model to
+refer to it, so an upload that completes or is attached at the same moment is either claimed
+(and its complete then reports the failure) or kept. A row a model refers to is never removed,
+and no model row goes with an upload. Running it twice does nothing more the second time.
 """
 
 from __future__ import annotations
@@ -11,19 +13,30 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from s3_file_uploads.deletion import CLAIMABLE_STATES, discard_stored
+from s3_file_uploads.deletion import discard_stored
 from s3_file_uploads.errors import StorageError
-from s3_file_uploads.models import OPEN_STATES, UploadedFile, UploadState
+from s3_file_uploads.models import UploadedFile, UploadState
+from s3_file_uploads.reclaim import (
+    ABANDONED,
+    ORPHANED,
+    REASONS,
+    SETTING,
+    CleanupRules,
+    ReclaimSettingError,
+    cleanup_rules,
+)
 from s3_file_uploads.redaction import redact
+from s3_file_uploads.references import referrers
 
-ABANDONED = "Abandoned: not completed in time; removed by cleanup_uploads."
-ORPHANED = "Its user was deleted; removed by cleanup_uploads."
+__all__ = ["ABANDONED", "ORPHANED", "Command", "parse_age"]
+
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 logger = logging.getLogger(__name__)
@@ -38,44 +51,66 @@ def parse_age(text: str) -> timedelta:
 
 class Command(BaseCommand):
     help = (
-        "Delete uploads (objects and rows) that were never completed, and those of deleted users."
+        "Delete uploads (objects and rows) that were never completed, those of deleted users "
+        f"and, when S3_FILE_UPLOADS['{SETTING}'] is set, completed ones no model refers to."
     )
 
+    _rules: CleanupRules | None = None
+
+    @property
+    def rules(self) -> CleanupRules:
+        """This run's rules; the default age's when ``_remove`` is called on its own."""
+        if self._rules is None:
+            now = timezone.now()
+            self._rules = cleanup_rules(now=now, abandoned_before=now - parse_age("1d"))
+        return self._rules
+
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", default="1d", help="age, such as 30m, 6h or 2d")
+        parser.add_argument(
+            "--older-than", default="1d", help="age of an abandoned upload, such as 30m, 6h or 2d"
+        )
         parser.add_argument("--dry-run", action="store_true", help="only say what would go")
 
     def handle(self, *args: Any, older_than: str, dry_run: bool, **options: Any) -> None:
-        cutoff = timezone.now() - parse_age(older_than)
-        abandoned = UploadedFile.objects.filter(
-            created__lt=cutoff, file_upload_state__in=(*OPEN_STATES, UploadState.FAILED)
-        )
-        stale = (abandoned | UploadedFile.objects.orphaned()).order_by("created")
-        total = stale.count()
+        now = timezone.now()
+        try:
+            self._rules = cleanup_rules(now=now, abandoned_before=now - parse_age(older_than))
+        except ReclaimSettingError as error:
+            raise CommandError(str(error)) from error
+        self._describe_reclaiming(int(options.get("verbosity", 1)))
         if dry_run:
+            counts = {reason: self.rules.candidates(reason).count() for reason in REASONS}
             self.stdout.write(
-                f"Would remove {total} uploads created before {cutoff:%Y-%m-%d %H:%M}."
+                f"Would remove {sum(counts.values())} uploads: {_by_reason(counts)} (abandoned: "
+                f"created before {self.rules.abandoned_before:%Y-%m-%d %H:%M})."
             )
             return
-        removed = kept = unreachable = 0
-        for done, upload in enumerate(stale.iterator(), start=1):
-            outcome = self._remove(upload)
-            removed += outcome == "removed"
-            kept += outcome == "kept"
-            unreachable += outcome == "unreachable"
-            self._progress(done, total)
+        outcomes: Counter[str] = Counter()
+        total = self.rules.candidates().count()
+        for page in self.rules.pages():
+            for upload in page:
+                outcomes[self._remove(upload)] += 1
+                self._progress(sum(outcomes.values()), total)
+        removed = {reason: outcomes[reason] for reason in REASONS}
         self.stdout.write(
-            f"Removed {removed} uploads; kept {kept} that completed meanwhile; "
-            f"{unreachable} left for a later run (storage unreachable)."
+            f"Removed {sum(removed.values())} uploads: {_by_reason(removed)}. Kept "
+            f"{outcomes['kept']} that completed or were attached meanwhile; "
+            f"{outcomes['unreachable']} left for a later run (storage unreachable)."
         )
+        if outcomes["attached late"]:
+            self.stdout.write(
+                f"{outcomes['attached late']} were attached while being reclaimed: their rows "
+                "stay FAILED, with the models that refer to them (see the log)."
+            )
 
     def _remove(self, upload: UploadedFile) -> str:
-        orphaned = upload.user_id is None and not upload.anonymous
-        sources, reason = (CLAIMABLE_STATES, ORPHANED) if orphaned else (OPEN_STATES, ABANDONED)
-        if upload.file_upload_state != UploadState.FAILED and not UploadedFile.objects.transition(
-            upload.pk, sources, UploadState.FAILED, failure_reason=reason
-        ):
-            logger.info("cleanup_uploads kept upload %s: it completed meanwhile", upload.pk)
+        """One candidate: ``abandoned``, ``orphaned`` or ``unattached`` when removed, else
+        ``kept``, ``unreachable`` or ``attached late``."""
+        reason = self.rules.reason(upload)
+        if upload.file_upload_state != UploadState.FAILED and not self.rules.claim(upload, reason):
+            logger.info(
+                "cleanup_uploads kept upload %s: it completed or was attached meanwhile", upload.pk
+            )
             return "kept"
         try:
             discard_stored(upload)
@@ -88,14 +123,43 @@ class Command(BaseCommand):
                 redact(error),
             )
             return "unreachable"
-        UploadedFile.objects.filter(pk=upload.pk, file_upload_state=UploadState.FAILED).delete()
+        if not self.rules.delete_row(upload):
+            logger.warning(
+                "cleanup_uploads deleted the object of upload %s (backend %s, key %s), then %s "
+                "attached it: the row stays FAILED",
+                upload.pk,
+                upload.backend,
+                upload.get_file_key(),
+                ", ".join(referrers(upload.pk, self.rules.relations)) or "a model",
+            )
+            return "attached late"
         logger.info(
             "cleanup_uploads removed upload %s (backend %s, key %s)",
             upload.pk,
             upload.backend,
             upload.get_file_key(),
         )
-        return "removed"
+        return reason
+
+    def _describe_reclaiming(self, verbosity: int) -> None:
+        """Say whether unattached uploads are reclaimed, and (``-v 2``) what counts as a
+        reference."""
+        if not self.rules.grace:
+            if verbosity >= 2:
+                self.stdout.write(
+                    f"Reclaiming unattached uploads is off (S3_FILE_UPLOADS['{SETTING}'])."
+                )
+            return
+        if not self.rules.relations:
+            self.stdout.write(
+                "Reclaiming unattached uploads skipped: no model has a relation to "
+                "UploadedFile, so every completed upload would look unattached. Remove "
+                f"S3_FILE_UPLOADS['{SETTING}'], or relate a model to the uploads it uses."
+            )
+            return
+        if verbosity >= 2:
+            labels = ", ".join(relation.label for relation in self.rules.relations)
+            self.stdout.write(f"An upload is attached when one of these refers to it: {labels}.")
 
     def _progress(self, done: int, total: int) -> None:
         if not sys.stderr.isatty():
@@ -105,3 +169,7 @@ class Command(BaseCommand):
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done == total:
             sys.stderr.write("\n")
+
+
+def _by_reason(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[reason]} {reason}" for reason in REASONS)
