@@ -1,14 +1,17 @@
 """Server-side reads and writes on S3: the kit's file access tests against moto server (which
 enforces ``If-None-Match`` on PutObject and CompleteMultipartUpload) and LocalStack, a write of
-several parts, what a failed write leaves behind (nothing), and flat memory."""
+several parts, what a failed write leaves behind (nothing), flat memory, and a file the server
+makes stored through the model."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from s3_file_uploads.errors import ObjectExists, ObjectNotFound, UploadRefused
+from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing.content import sample_bytes
 from s3_file_uploads.testing.file_access import ChunkedReader, FileAccessConformance
@@ -127,3 +130,15 @@ def test_a_64_mib_write_and_read_back_hold_one_part_in_memory_not_the_object(s3_
     # About 11 MiB: one 8 MiB part (S3's parts but the last are at least 5 MiB) and the read
     # buffers; a write that held the object would take 64 MiB.
     assert peak < 16 * MiB, f"peak {peak / MiB:.1f} MiB"
+
+
+def test_a_report_the_server_makes_becomes_a_completed_row_read_back_from_s3(s3_bucket, db):
+    user = get_user_model().objects.create_user("reporter")
+    report = b"month,total\n2026-11,1350\n" * 1000
+
+    row = UploadedFile.objects.create_from_file(io.BytesIO(report), filename="Nov.csv", user=user)
+
+    assert row.file_upload_state == UploadState.COMPLETED
+    assert (row.backend, row.size) == ("s3", len(report))
+    with row.open(start=12, end=25) as stream:
+        assert stream.read() == report[12:26]
