@@ -124,21 +124,32 @@ class Command(BaseCommand):
             )
             return "unreachable"
         if not self.rules.delete_row(upload):
-            logger.warning(
-                "cleanup_uploads deleted the object of upload %s (backend %s, key %s), then %s "
-                "attached it: the row stays FAILED",
-                upload.pk,
-                upload.backend,
-                upload.get_file_key(),
-                ", ".join(referrers(upload.pk, self.rules.relations)) or "a model",
-            )
-            return "attached late"
+            return self._row_kept(upload, reason)
         logger.info(
             "cleanup_uploads removed upload %s (backend %s, key %s)",
             upload.pk,
             upload.backend,
             upload.get_file_key(),
         )
+        return reason
+
+    def _row_kept(self, upload: UploadedFile, reason: str) -> str:
+        """The row outlived its object: a model attached it after the claim (it stays FAILED),
+        another request changed it, or another run deleted it first."""
+        attached = referrers(upload.pk, self.rules.relations)
+        if attached:
+            logger.warning(
+                "cleanup_uploads deleted the object of upload %s (backend %s, key %s), then %s "
+                "attached it: the row stays FAILED",
+                upload.pk,
+                upload.backend,
+                upload.get_file_key(),
+                ", ".join(attached),
+            )
+            return "attached late"
+        if UploadedFile.objects.filter(pk=upload.pk).exists():
+            logger.info("cleanup_uploads kept upload %s: it was reopened meanwhile", upload.pk)
+            return "kept"
         return reason
 
     def _describe_reclaiming(self, verbosity: int) -> None:
