@@ -44,11 +44,15 @@ def main() -> None:
     )
     try:
         wait_for(ADDRESS)
-        # Each file goes to an area (a profile); the video is refused by the image area.
+        # Each file goes to an area (a profile); the video is refused by the image area. Each
+        # starts as its format does (complete checks the type from the content), then is random.
         chosen = {
-            "drop": [("notes.bin", 12_000)],
-            "drop-image": [("holiday photo.jpg", 1_400_000), ("holiday video.mp4", 900_000)],
-            "drop-document": [("naïve résumé.pdf", 180_000)],
+            "drop": [("notes.bin", b"", 12_000)],
+            "drop-image": [
+                ("holiday photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", 1_400_000),
+                ("holiday video.mp4", b"", 900_000),
+            ],
+            "drop-document": [("naïve résumé.pdf", b"%PDF-1.7\n", 180_000)],
         }
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[NO_NETWORK])
@@ -56,9 +60,9 @@ def main() -> None:
             page.goto(f"http://{ADDRESS}/")
             for area, named in chosen.items():
                 paths = []
-                for name, size in named:
+                for name, start, size in named:
                     path = work / name
-                    path.write_bytes(os.urandom(size))
+                    path.write_bytes(start + os.urandom(size - len(start)))
                     paths.append(str(path))
                 with page.expect_file_chooser() as chooser:
                     page.click(f"#{area}")

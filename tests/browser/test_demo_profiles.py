@@ -118,6 +118,14 @@ def test_an_image_and_a_pdf_are_stored_under_their_own_profiles(
     assert uploads[image.name]["content_type"] == "image/png"
     assert uploads[pdf.name]["content_type"] == "application/pdf"
 
+    # Deleted from the list like any other upload: the storage shared with other tests is left
+    # as it was found.
+    for name in (image.name, pdf.name):
+        row = page.locator(f'#uploads tbody tr[data-upload-id="{uploads[name]["id"]}"]')
+        row.locator("button.delete").click()
+        expect(row).to_have_count(0)
+        assert demo.storage.read(uploads[name]["file_key"]) is None
+
 
 def test_each_area_is_labelled_with_its_profiles_limits_from_the_settings(
     page: Page, profiles_demo: DemoServer

@@ -33,10 +33,21 @@ for (const type of ["upload-progress", "upload-done", "upload-failed"]) {
 """
 
 
+#: The first bytes of the formats the tests name files after, so that what storage holds is
+#: what the name says (complete may check a file's type from its content); the rest is random.
+SIGNATURES = {
+    ".png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    ".jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    ".pdf": b"%PDF-1.7\n",
+}
+
+
 def make_file(folder: Path, name: str, size: int) -> Path:
     path = folder / name
+    signature = SIGNATURES.get(path.suffix.lower(), b"")[:size]
     with path.open("wb") as out:
-        left = size
+        out.write(signature)
+        left = size - len(signature)
         while left:
             chunk = os.urandom(min(left, MiB))
             out.write(chunk)
