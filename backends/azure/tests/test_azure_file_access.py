@@ -12,17 +12,14 @@ from s3_file_uploads_azure.server_io import READ_CHUNK_SIZE, WRITE_BLOCK_SIZE
 from s3_file_uploads.errors import ObjectExists, ObjectNotFound, StorageError, UploadRefused
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing.content import sample_bytes
-from s3_file_uploads.testing.file_access import ChunkedReader, FileAccessConformance
+from s3_file_uploads.testing.file_access import ChunkedReader
 from s3_file_uploads.testing.memory import MiB, round_trip_peak
 
 #: More than two blocks of a write and chunks of a read.
 BLOCKS_SIZE = 2 * max(WRITE_BLOCK_SIZE, READ_CHUNK_SIZE) + 1000
 
 
-class TestAzureFileAccess(FileAccessConformance):
-    @pytest.fixture
-    def conformance_backend(self, azure_container):
-        return get_backend("azure")
+# The kit's file-access tests run on the emulator with the backend's BackendConformance.
 
 
 @pytest.mark.parametrize("size", [None, BLOCKS_SIZE], ids=["unknown size", "declared size"])

@@ -12,20 +12,14 @@ from s3_file_uploads_gcs.server_io import READ_CHUNK_SIZE, WRITE_CHUNK_SIZE
 from s3_file_uploads.errors import ObjectExists, ObjectNotFound, StorageError, UploadRefused
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing.content import sample_bytes
-from s3_file_uploads.testing.file_access import ChunkedReader, FileAccessConformance
+from s3_file_uploads.testing.file_access import ChunkedReader
 from s3_file_uploads.testing.memory import MiB, round_trip_peak
 
 #: More than two chunks of a resumable write, and of a read.
 RESUMABLE_SIZE = 2 * max(WRITE_CHUNK_SIZE, READ_CHUNK_SIZE) + 1000
 
 
-class TestGCSFileAccess(FileAccessConformance):
-    """The kit writes 5 bytes over a stored object with a declared size: one request, whose
-    ``ifGenerationMatch=0`` fake-gcs-server enforces."""
-
-    @pytest.fixture
-    def conformance_backend(self, gcs_bucket):
-        return get_backend("gcs")
+# The kit's file-access tests run on the emulator with the backend's BackendConformance.
 
 
 def test_a_resumable_write_in_chunks_is_stored_whole_and_read_back_across_chunks(gcs_bucket):

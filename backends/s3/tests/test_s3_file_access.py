@@ -23,10 +23,7 @@ from tests.servers.moto import s3_client
 MULTIPART_SIZE = 8 * MiB + 123
 
 
-class TestS3FileAccess(FileAccessConformance):
-    @pytest.fixture
-    def conformance_backend(self, s3_bucket):
-        return get_backend("s3")
+# The kit's file-access tests run on moto with the backend's BackendConformance.
 
 
 class TestS3FileAccessOnLocalStack(FileAccessConformance):
