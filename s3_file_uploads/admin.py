@@ -23,6 +23,7 @@ class UploadedFileAdmin(admin.ModelAdmin):
         "backend",
         "size",
         "content_type",
+        "detected_type",
         "created",
         "download",
     )

@@ -1,5 +1,8 @@
 """The complete step: ask storage what arrived, hold it to the upload's promises, move the row once.
 
+Besides what storage reports (size, type, checksum), the object's first bytes are read and their
+type held to the declared one (:mod:`.content_check`), where the upload's profile asks for it.
+
 Storage is asked before anything is written, and the row moves with one conditional UPDATE, so
 an unreachable storage leaves the row as it was and two completes at once make one transition.
 """
@@ -13,6 +16,7 @@ from django.utils import timezone
 
 from . import quotas
 from .conf import content_type_allowed
+from .content_check import inspect_content
 from .contract import ObjectInfo
 from .deletion import discard_quietly
 from .errors import ObjectNotFound, StorageError, UploadRefused
@@ -60,8 +64,11 @@ def complete_upload(upload: UploadedFile) -> Outcome:
         raise NotUploadedYet from None
     try:
         check_object(upload, info)
+        detected_type = inspect_content(upload, info)
     except UploadRefused as refusal:
         return _refuse(upload, str(refusal))
+    except ObjectNotFound:  # removed between the stat and the read of its first bytes
+        raise NotUploadedYet from None
     reasons = hook().s3_file_uploads_before_complete(upload=upload, info=info)
     if reason := next((r for r in reasons if r), None):
         return _refuse(upload, str(reason))
@@ -69,6 +76,7 @@ def complete_upload(upload: UploadedFile) -> Outcome:
     changes = {
         "size": info.size,
         "etag": (info.etag or "")[:255],
+        "detected_type": detected_type,
         "completed_at": now,
         "modified": now,
     }

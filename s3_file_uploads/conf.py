@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     # Off: an upload nothing in the models refers to may be in use elsewhere (an API client
     # that keeps its id), and reclaiming deletes it. See docs/operations.md.
     "RECLAIM_UNATTACHED_AFTER": None,
+    # Complete checks the type from the content (docs/security.md); profiles may turn it off.
+    "CHECK_CONTENT": True,
 }
 
 

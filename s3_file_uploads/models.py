@@ -127,6 +127,12 @@ class UploadedFile(models.Model):
     part_size = models.BigIntegerField(null=True, blank=True)
     checksum_algorithm = models.CharField(max_length=16, blank=True)
     checksum = models.CharField(max_length=128, blank=True, help_text="Base64, as declared.")
+    detected_type = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The type identified from the stored bytes on complete; empty when not checked.",
+    )
 
     objects = UploadedFileQuerySet.as_manager()
 

@@ -1,10 +1,12 @@
 """Upload profiles: the unit of policy. Each names its size limit, types, key prefix, ACLs,
-backend, expiry, multipart threshold, permissions, throttle scope and quota.
+backend, expiry, multipart threshold, permissions, throttle scope, quota, and whether complete
+checks the type from the content.
 
 ``S3_FILE_UPLOADS["PROFILES"]`` declares them; the ``default`` profile is built from the flat
-settings (``MAX_FILE_UPLOAD_SIZE``, ``ALLOWED_CONTENT_TYPES``, ``KEY_PREFIX``, ...), so a
-project without profiles changes nothing, and a ``default`` entry overrides only what it names.
-Every other profile starts from the default too. Profiles are built once per settings change.
+settings (``MAX_FILE_UPLOAD_SIZE``, ``ALLOWED_CONTENT_TYPES``, ``KEY_PREFIX``, ``CHECK_CONTENT``,
+...), so a project without profiles changes nothing, and a ``default`` entry overrides only what
+it names. Every other profile starts from the default too. Profiles are built once per settings
+change.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ PROFILE_KEYS = (
     "PERMISSION_CLASSES",
     "THROTTLE_SCOPE",
     "QUOTA",
+    "CHECK_CONTENT",
 )
 QUOTA_KEYS = ("BYTES", "OPEN_UPLOADS")
 
@@ -71,6 +74,9 @@ class Profile:
     #: A DRF throttle scope for creates of this profile, off until it has a rate.
     throttle_scope: str | None = None
     quota: Quota = field(default_factory=Quota)
+    #: Complete reads the object's first bytes and refuses content that contradicts the declared
+    #: type (s3_file_uploads.content_rules); on unless turned off.
+    check_content: bool = True
 
     def accepts_type(self, content_type: str) -> bool:
         """Whether one of ``content_types`` (patterns such as ``image/*``) admits the type."""
@@ -139,6 +145,7 @@ def _default_profile(options: Mapping[str, Any]) -> Profile:
         backend=default_backend_name(),
         upload_expiry=app_setting("UPLOAD_EXPIRY"),
         multipart_threshold=app_setting("MULTIPART_THRESHOLD"),
+        check_content=app_setting("CHECK_CONTENT"),
     )
     return _profile(DEFAULT_PROFILE, options, flat)
 
@@ -157,6 +164,11 @@ def _profile(name: str, options: Mapping[str, Any], base: Profile) -> Profile:
         raise ProfileConfigurationError(
             f"Profile '{name}' QUOTA must be a dict with {' and/or '.join(QUOTA_KEYS)}."
         )
+    check_content = options.get("CHECK_CONTENT", base.check_content)
+    if not isinstance(check_content, bool):
+        raise ProfileConfigurationError(
+            f"Profile '{name}' CHECK_CONTENT must be True or False, not {check_content!r}."
+        )
     acls = tuple(options.get("ACLS", base.acls))
     default_acl = options.get("DEFAULT_ACL", acls[0] if "ACLS" in options else base.default_acl)
     return Profile(
@@ -172,6 +184,7 @@ def _profile(name: str, options: Mapping[str, Any], base: Profile) -> Profile:
         permission_classes=tuple(options.get("PERMISSION_CLASSES", base.permission_classes)),
         throttle_scope=options.get("THROTTLE_SCOPE", base.throttle_scope),
         quota=Quota(quota.get("BYTES"), quota.get("OPEN_UPLOADS")) if quota else base.quota,
+        check_content=check_content,
     )
 
 

@@ -126,6 +126,11 @@ class UploadSerializer(serializers.Serializer):
     )
     acl = serializers.CharField(help_text=f"One of: {', '.join(ACLS)}.")
     content_type = serializers.CharField(allow_blank=True)
+    detected_type = serializers.CharField(
+        allow_blank=True,
+        help_text="The type complete identified from the file's first bytes; empty until then, "
+        "and when the upload's profile does not check content.",
+    )
     size = serializers.IntegerField(
         allow_null=True,
         help_text="Bytes stored once complete; until then the declared size, if any.",

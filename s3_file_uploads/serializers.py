@@ -217,6 +217,7 @@ def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
         "backend": upload.backend,
         "acl": upload.acl,
         "content_type": upload.content_type,
+        "detected_type": upload.detected_type,
         "size": upload.size if upload.size is not None else upload.declared_size,
         "max_size": upload.size_limit,
         "completed_at": upload.completed_at and _datetime.to_representation(upload.completed_at),

@@ -27,6 +27,12 @@ if [ ! -x /usr/bin/chromium ] && [ "${SKIP_BROWSER:-}" != 1 ]; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# libmagic, which python-magic loads for the content check on complete (s3_file_uploads/content_check.py).
+if ! ldconfig -p | grep -q 'libmagic\.so\.1 '; then
+  echo "installing Debian's libmagic1 for the content check"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null
+fi
+
 # wrk, the HTTP load generator of the benchmarks (benchmarks/overhttp.py).
 if ! command -v wrk >/dev/null; then
   echo "installing Debian's wrk for the benchmarks"
