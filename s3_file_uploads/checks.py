@@ -25,6 +25,7 @@ from typing import Any
 from django.core import checks
 
 from .conf import app_setting, backend_configs, max_upload_size
+from .content_check import INSTALL_HINT, libmagic_problem
 from .contract import ACLS
 from .errors import BackendConfigurationError
 from .keys import MAX_NAME_BYTES, MAX_PREFIX_BYTES
@@ -269,6 +270,47 @@ def check_inline_types(**kwargs: Any) -> list[checks.CheckMessage]:
             id="s3_file_uploads.E010",
         )
     ]
+
+
+@checks.register(TAG)
+def check_content_checking(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Profiles that check content need libmagic, and a backend that reads objects back."""
+    messages = list(_libmagic_problems(checks.Warning, "W017"))
+    for profile in _checking_profiles():
+        try:
+            readable = get_backend(profile.backend).capabilities.server_side_io
+        except BackendConfigurationError:
+            continue  # reported as W005-W007
+        if not readable:
+            messages.append(
+                checks.Warning(
+                    f"The '{profile.name}' profile checks content, but its backend "
+                    f"'{profile.backend}' cannot read objects back: its uploads complete "
+                    "unchecked.",
+                    hint="Use a backend with server-side reads (every built-in one has them), or "
+                    "set 'CHECK_CONTENT': False in the profile to say so.",
+                    id="s3_file_uploads.W018",
+                )
+            )
+    return messages
+
+
+@checks.register(TAG, deploy=True)
+def check_content_checking_for_deployment(**kwargs: Any) -> list[checks.CheckMessage]:
+    """``check --deploy``: a profile that checks content without libmagic is an error."""
+    return list(_libmagic_problems(checks.Error, "E017"))
+
+
+def _libmagic_problems(level: type[checks.CheckMessage], number: str) -> Iterator[Any]:
+    if _checking_profiles() and (problem := libmagic_problem()):
+        yield level(problem, hint=INSTALL_HINT, id=f"{TAG}.{number}")
+
+
+def _checking_profiles() -> list[Profile]:
+    try:
+        return [profile for profile in profiles().values() if profile.check_content]
+    except ProfileConfigurationError:
+        return []  # reported as E011
 
 
 def storage_problems() -> Iterator[StorageProblem]:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -410,3 +413,68 @@ def test_the_admin_lists_the_detected_type(admin_client, user, settings):
     assert listed.status_code == 200
     assert "Detected type" in listed.content.decode()
     assert '<td class="field-detected_type">image/png</td>' in listed.content.decode()
+
+
+def test_a_profile_checking_content_on_a_backend_that_cannot_read_is_a_warning(memory_variants):
+    from s3_file_uploads.checks import check_content_checking
+
+    memory_variants.S3_FILE_UPLOADS = {
+        **memory_variants.S3_FILE_UPLOADS,
+        "PROFILES": {
+            "avatar": {"BACKEND": "blind"},
+            "unchecked": {"BACKEND": "blind", "CHECK_CONTENT": False},
+        },
+    }
+    memory_variants.STORAGE_BACKEND = "counting"
+
+    messages = check_content_checking()
+
+    assert [(m.id, m.msg.split(":")[0]) for m in messages] == [
+        (
+            "s3_file_uploads.W018",
+            "The 'avatar' profile checks content, but its backend 'blind' cannot read objects back",
+        )
+    ]
+
+
+WITHOUT_LIBMAGIC = """
+import sys
+sys.modules["magic"] = None  # what a machine without python-magic's libmagic gives: ImportError
+import django
+from django.conf import settings
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "s3_file_uploads"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    USE_TZ=True, MAX_FILE_UPLOAD_SIZE=1024, STORAGE_BACKEND="memory",
+    S3_FILE_UPLOADS={"BACKENDS": {"memory": {"BACKEND": "memory"}}, "CHECK_CONTENT": CHECK},
+    SILENCED_SYSTEM_CHECKS=["s3_file_uploads.W008"],
+)
+django.setup()
+from django.core.management import call_command
+call_command("check", *(["--deploy"] if DEPLOY else []))
+"""
+
+
+@pytest.mark.parametrize(
+    ("check", "deploy", "code", "says"),
+    [
+        (True, False, 0, "s3_file_uploads.W017"),
+        (True, True, 1, "s3_file_uploads.E017"),
+        (False, True, 0, "System check identified"),
+    ],
+)
+def test_checking_content_without_libmagic_is_a_warning_and_fails_a_deployment_check(
+    check, deploy, code, says
+):
+    done = subprocess.run(
+        [sys.executable, "-c", f"CHECK = {check}\nDEPLOY = {deploy}\n{WITHOUT_LIBMAGIC}"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    output = done.stdout + done.stderr
+    assert done.returncode == code, output
+    assert says in output
+    assert ("apt-get install libmagic1" in output) == check
