@@ -21,6 +21,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from s3_file_uploads import content_check
+from s3_file_uploads.errors import ObjectNotFound
 from s3_file_uploads.hookspecs import hookimpl
 from s3_file_uploads.memory import MemoryBackend
 from s3_file_uploads.models import UploadedFile, UploadState
@@ -282,6 +283,44 @@ def test_content_that_contradicts_its_declared_type_is_refused_and_deleted(
     assert row.failure_reason == message
     assert row.detected_type == ""
     assert not storage.holds(created["file_key"])
+
+
+@pytest.fixture(params=["gcs", "azure"])
+def other_cloud(request) -> None:
+    """GCS on fake-gcs-server and Azure on Azurite, as the default backend."""
+    request.getfixturevalue({"gcs": "gcs_bucket", "azure": "azure_container"}[request.param])
+
+
+@pytest.mark.parametrize(
+    ("sample", "detected"),
+    [
+        (GENUINE["a PNG image"][0], "image/png"),
+        (GENUINE["a PDF document"][0], "application/pdf"),
+        (HOSTILE["an HTML page declared as PNG"][0], None),
+        (HOSTILE["a PE executable declared as PDF"][0], None),
+        (HOSTILE["a PDF carrying HTML declared as PDF"][0], None),
+    ],
+    ids=["png", "pdf", "html as png", "pe as pdf", "pdf polyglot"],
+)
+def test_gcs_and_azure_hold_the_content_to_the_declared_type_too(
+    other_cloud, api, sample, detected
+):
+    created = create_upload(
+        api, body=sample.body(), filename=sample.filename, content_type=sample.content_type
+    )
+    done = api.post(created["complete_url"])
+
+    row = UploadedFile.objects.get(pk=created["id"])
+    if detected:
+        assert done.status_code == 200, done.content
+        assert (done.data["detected_type"], row.detected_type) == (detected, detected)
+        assert row.storage.stat(created["file_key"]).size == len(sample.body())
+    else:
+        assert done.status_code == 400, done.content
+        assert f"declared '{sample.content_type}'" in done.data["detail"]
+        assert row.file_upload_state == UploadState.FAILED
+        with pytest.raises(ObjectNotFound):
+            row.storage.stat(created["file_key"])
 
 
 @pytest.mark.django_db(transaction=True)
