@@ -46,6 +46,23 @@ class ProfileField(serializers.ChoiceField):
         """Choices come from the settings; DRF's setter has nothing to keep."""
 
     @property
+    def grouped_choices(self) -> dict[str, str]:
+        """What the browsable API's form lists."""
+        return self.choices
+
+    @grouped_choices.setter
+    def grouped_choices(self, value: Any) -> None:
+        """Derived from the settings, like the choices."""
+
+    @property
+    def choice_strings_to_values(self) -> dict[str, str]:
+        return self.choices
+
+    @choice_strings_to_values.setter
+    def choice_strings_to_values(self, value: Any) -> None:
+        """Derived from the settings, like the choices."""
+
+    @property
     def help_text(self) -> str:
         """Each profile's limits, for the OpenAPI schema."""
         described = []

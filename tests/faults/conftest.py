@@ -183,3 +183,14 @@ def hanging_storage() -> Iterator[HangingStorage]:
     server = HangingStorage()
     yield server
     server.close()
+
+
+@pytest.fixture
+def waiting_locks(db) -> None:
+    """Skip where the test database is SQLite in memory: threads share it through SQLite's
+    shared cache, whose table locks fail at once instead of waiting as a deployed database's
+    locks do. These tests run on a file (the faults folder alone) and on PostgreSQL."""
+    database = connections["default"].settings_dict
+    name = str(database.get("NAME") or "")
+    if database["ENGINE"].endswith("sqlite3") and (not name or "memory" in name):
+        pytest.skip("SQLite in memory: shared-cache table locks do not wait")

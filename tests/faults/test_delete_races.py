@@ -139,7 +139,7 @@ def test_cleanup_during_complete_reclaims_the_upload_and_complete_reports_it(
     assert not object_exists(moto_server, s3_bucket, created["file_key"])
 
 
-def test_two_deletes_at_once_both_end_cleanly(user, s3_bucket, moto_server):
+def test_two_deletes_at_once_both_end_cleanly(user, s3_bucket, moto_server, waiting_locks):
     created = create_and_send(api_client(user))
     assert api_client(user).post(created["complete_url"]).status_code == 200
     start = threading.Barrier(2)

@@ -26,7 +26,7 @@ def quota(settings, s3_bucket):
     settings.S3_FILE_UPLOADS = {"PROFILES": {"document": {"QUOTA": {"BYTES": 10}}}}
 
 
-def test_concurrent_creates_never_pass_a_quota_only_one_fits(user, quota):
+def test_concurrent_creates_never_pass_a_quota_only_one_fits(user, quota, waiting_locks):
     for _ in range(3):
         start = threading.Barrier(THREADS)
 
