@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.apps.registry import Apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -43,11 +44,12 @@ class Relation:
         return Exists(rows)
 
 
-def upload_relations() -> list[Relation]:
-    """Every relation to ``UploadedFile`` among the installed models, many-to-many tables
-    included; a proxy or swapped-out model adds none (its table is another model's, or none)."""
+def upload_relations(registry: Apps = apps) -> list[Relation]:
+    """Every relation to ``UploadedFile`` among the installed models (of ``registry``),
+    many-to-many tables included; a proxy or swapped-out model adds none (its table is another
+    model's, or none)."""
     found = []
-    for model in apps.get_models(include_auto_created=True):
+    for model in registry.get_models(include_auto_created=True):
         if model._meta.proxy or model._meta.swapped:
             continue
         for field in model._meta.local_concrete_fields:

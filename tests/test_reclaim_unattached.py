@@ -12,7 +12,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.test import override_settings
+from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from s3_file_uploads.management.commands.cleanup_uploads import Command
@@ -59,10 +61,26 @@ def test_every_relation_to_uploads_is_found_from_the_models(db):
     assert {label for label in labels if label.startswith("reclaim_app.")} == {
         "reclaim_app.Llama.avatar",
         "reclaim_app.Album.cover",
-        "reclaim_app.Gallery_photos.uploadedfile",
+        "reclaim_app.GalleryPhoto.photo",
         "reclaim_app.Poster.attachment",
     }
     assert not labels & {"s3_file_uploads.UploadedFile.user", "s3_file_uploads.QuotaLock.user"}
+
+
+@isolate_apps("tests.reclaim_app")
+def test_a_many_to_many_counts_through_the_table_django_makes_for_it():
+    class Shelf(models.Model):
+        books = models.ManyToManyField(UploadedFile, related_name="+")
+
+        class Meta:
+            app_label = "reclaim_app"
+
+        def __str__(self) -> str:
+            return f"shelf {self.pk}"
+
+    labels = [relation.label for relation in upload_relations(Shelf._meta.apps)]
+
+    assert labels == ["reclaim_app.Shelf_books.uploadedfile"]
 
 
 def test_reclaiming_is_off_unless_a_grace_period_is_set(api, s3_bucket, moto_server):
@@ -173,10 +191,10 @@ def test_an_abandoned_or_orphaned_upload_a_model_refers_to_stays_with_its_model(
     UploadedFile.objects.filter(pk=open_row["id"]).update(
         created=timezone.now() - timedelta(days=3)
     )
-    album = Album.objects.create(cover_id=open_row["id"])  # PROTECT: a delete would raise
+    album = Album.objects.create(cover_id=open_row["id"])
     leaving = get_user_model().objects.create_user("leaving")
     orphan = completed(api_client(leaving), "orphan.txt")
-    llama = Llama.objects.create(avatar=orphan)  # CASCADE: a delete would take the llama
+    llama = Llama.objects.create(avatar=orphan)
     leaving.delete()
 
     out = cleanup()

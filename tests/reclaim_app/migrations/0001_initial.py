@@ -15,6 +15,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name="Gallery",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
             name="Album",
             fields=[
                 (
@@ -26,7 +37,7 @@ class Migration(migrations.Migration):
                 (
                     "cover",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="s3_file_uploads.uploadedfile",
                     ),
@@ -34,7 +45,7 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.CreateModel(
-            name="Gallery",
+            name="GalleryPhoto",
             fields=[
                 (
                     "id",
@@ -43,10 +54,29 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "photos",
-                    models.ManyToManyField(related_name="+", to="s3_file_uploads.uploadedfile"),
+                    "gallery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="reclaim_app.gallery"
+                    ),
+                ),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="s3_file_uploads.uploadedfile",
+                    ),
                 ),
             ],
+        ),
+        migrations.AddField(
+            model_name="gallery",
+            name="photos",
+            field=models.ManyToManyField(
+                related_name="+",
+                through="reclaim_app.GalleryPhoto",
+                to="s3_file_uploads.uploadedfile",
+            ),
         ),
         migrations.CreateModel(
             name="Llama",
@@ -61,7 +91,7 @@ class Migration(migrations.Migration):
                 (
                     "avatar",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="s3_file_uploads.uploadedfile",
                     ),
@@ -82,7 +112,7 @@ class Migration(migrations.Migration):
                     tests.reclaim_app.models.AttachmentField(
                         db_constraint=False,
                         null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         to="s3_file_uploads.uploadedfile",
                     ),
                 ),
