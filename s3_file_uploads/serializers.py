@@ -316,3 +316,28 @@ class AccessControlListSerializer(serializers.Serializer):
         if value not in profile.acls:
             raise serializers.ValidationError(_acl_refusal(value, profile))
         return value
+
+
+class UploadFieldsMixin:
+    """Maps each :class:`~s3_file_uploads.fields.UploadField` of a ``ModelSerializer``'s model to
+    an :class:`~s3_file_uploads.fields.UploadedFilePrimaryKeyRelatedField` of its profile: the
+    requesting user's own completed uploads of that profile, and nothing else.
+
+    DRF builds every forward relation from ``serializer_related_field``, whatever the model
+    field, so a plain ``ModelSerializer`` would accept any user's upload: mix this in first.
+    """
+
+    def build_relational_field(self, field_name: str, relation_info: Any) -> tuple[type, dict]:
+        from .fields import UploadedFilePrimaryKeyRelatedField, UploadField
+
+        field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
+        if isinstance(relation_info.model_field, UploadField) and not relation_info.reverse:
+            field_class = UploadedFilePrimaryKeyRelatedField
+            field_kwargs["profile"] = relation_info.model_field.profile
+            field_kwargs.pop("queryset", None)
+        return field_class, field_kwargs
+
+
+class UploadModelSerializer(UploadFieldsMixin, serializers.ModelSerializer):
+    """A ``ModelSerializer`` whose upload fields accept only the requesting user's own
+    completed uploads of the field's profile (the request comes from the context)."""

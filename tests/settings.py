@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "s3_file_uploads",
     # Models relating to uploads in every way, for reclaiming unattached uploads.
     "tests.reclaim_app",
+    # A model with UploadFields and its migration.
+    "tests.upload_field_app",
 ]
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
