@@ -59,22 +59,23 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
             checksum=grant.checksum,
             signed_at=grant.signed_at,
         )
-    except (KeyDeleted, InvalidKey, ObjectExists, UploadTooLarge, IncompleteUpload) as exc:
-        logger.info("Local backend %s refused an upload to %s: %s", backend.name, grant.key, exc)
-        if isinstance(exc, KeyDeleted):
-            return error(410, "This upload was deleted; its link stores nothing any more.")
-        if isinstance(exc, InvalidKey):
-            return error(400, f"Refused: {exc}.")
-        if isinstance(exc, ObjectExists):
-            return error(
-                409, "This upload was already stored; an upload link stores one file once."
-            )
-        if isinstance(exc, UploadTooLarge):
-            return too_large(grant.max_size)
-        return error(400, f"The upload was incomplete: {exc}. Send the whole file again.")
+    except KeyDeleted as exc:
+        detail = "This upload was deleted; its link stores nothing any more."
+        return _refused(backend, grant, exc, 410, detail)
+    except InvalidKey as exc:
+        return _refused(backend, grant, exc, 400, f"Refused: {exc}.")
+    except ObjectExists as exc:
+        detail = "This upload was already stored; an upload link stores one file once."
+        return _refused(backend, grant, exc, 409, detail)
+    except UploadTooLarge as exc:
+        _log_refusal(backend, grant, exc)
+        return too_large(grant.max_size)
+    except IncompleteUpload as exc:
+        detail = f"The upload was incomplete: {exc}. Send the whole file again."
+        return _refused(backend, grant, exc, 400, detail)
     except ChecksumMismatch as exc:
-        logger.warning("Local backend %s refused an upload to %s: %s", backend.name, grant.key, exc)
-        return error(400, f"The file was not stored: {exc}. Send the file that was declared.")
+        detail = f"The file was not stored: {exc}. Send the file that was declared."
+        return _refused(backend, grant, exc, 400, detail, level=logging.WARNING)
     return stored(info)
 
 
@@ -135,3 +136,23 @@ def download(request: HttpRequest, token: str, key: str) -> HttpResponse:
         file.close()
         return error(404, "No file is stored under this link any more.")
     return serve_file(request, file, grant, info)
+
+
+def _refused(
+    backend: LocalBackend,
+    grant: UploadGrant,
+    exc: Exception,
+    status: int,
+    detail: str,
+    *,
+    level: int = logging.INFO,
+) -> HttpResponse:
+    """Log a refused upload once, then answer ``status`` with ``detail``."""
+    _log_refusal(backend, grant, exc, level)
+    return error(status, detail)
+
+
+def _log_refusal(
+    backend: LocalBackend, grant: UploadGrant, exc: Exception, level: int = logging.INFO
+) -> None:
+    logger.log(level, "Local backend %s refused an upload to %s: %s", backend.name, grant.key, exc)
