@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any, BinaryIO
 
 #: What a buffered reader over these streams fetches at a time.
@@ -74,6 +75,24 @@ def byte_range(file: Any, start: int = 0, end: int | None = None) -> BinaryIO:
     return window(file, None if end is None else max(end - start + 1, 0))
 
 
-def from_chunks(chunks: Iterator[bytes], on_close: Callable[[], Any] | None = None) -> BinaryIO:
-    """A buffered stream over an iterator of byte chunks (an SDK's download iterator)."""
+def from_chunks(
+    chunks: Iterator[bytes],
+    on_close: Callable[[], Any] | None = None,
+    *,
+    guard: Callable[[], AbstractContextManager[Any]] | None = None,
+) -> BinaryIO:
+    """A buffered stream over an iterator of byte chunks (an SDK's download iterator).
+
+    ``guard`` (a backend's error boundary) is entered around the iteration, so a failure while
+    the caller reads is translated like one on the first request.
+    """
+    if guard is not None:
+        chunks = _guarded(chunks, guard)
     return io.BufferedReader(_Chunks(iter(chunks), on_close), BUFFER_SIZE)
+
+
+def _guarded(
+    chunks: Iterator[bytes], guard: Callable[[], AbstractContextManager[Any]]
+) -> Iterator[bytes]:
+    with guard():
+        yield from chunks

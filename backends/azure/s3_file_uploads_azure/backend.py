@@ -416,7 +416,7 @@ class AzureBackend(StorageBackend):
                 if exc.status_code != 416:
                     raise
                 return from_chunks(iter(()))  # the range starts past the end: no bytes
-        return from_chunks(self._translated(downloader.chunks(), key))
+        return from_chunks(downloader.chunks(), guard=lambda: _translate_errors(self, key))
 
     def write(
         self,
@@ -444,11 +444,6 @@ class AzureBackend(StorageBackend):
         info = self.stat(key)
         logger.info("Stored %s bytes under key %s on backend %s", info.size, key, self.name)
         return info
-
-    def _translated(self, chunks: Iterator[bytes], key: str) -> Iterator[bytes]:
-        """``chunks`` of a download, a failure while reading them translated."""
-        with _translate_errors(self, key):
-            yield from chunks
 
     def configure_cors(
         self, origins: Sequence[str], *, replace: bool = False

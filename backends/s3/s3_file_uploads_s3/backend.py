@@ -331,7 +331,11 @@ class S3Backend(StorageBackend):
                 if _code(exc) != "InvalidRange":
                     raise
                 return from_chunks(iter(()))  # the range starts past the end: no bytes
-        return from_chunks(self._translated(body.iter_chunks(READ_CHUNK_SIZE), key), body.close)
+        return from_chunks(
+            body.iter_chunks(READ_CHUNK_SIZE),
+            body.close,
+            guard=lambda: _translate_errors(self, key),
+        )
 
     def write(
         self,
@@ -363,11 +367,6 @@ class S3Backend(StorageBackend):
         info = self.stat(key)
         logger.info("Stored %s bytes under key %s on backend %s", info.size, key, self.name)
         return info
-
-    def _translated(self, chunks: Iterator[bytes], key: str) -> Iterator[bytes]:
-        """``chunks`` of a response body, a failure while reading it translated."""
-        with _translate_errors(self, key):
-            yield from chunks
 
     def configure_cors(
         self, origins: Sequence[str], *, replace: bool = False
