@@ -60,19 +60,14 @@ def create_upload(wanted: dict[str, Any], *, user: Any, request: Any = None) -> 
     if reason := next((r for r in reasons if r), None):
         raise CreateRefused(str(reason))
     storage = get_backend(profile.backend)
-    anonymous = user is None or not user.is_authenticated
-    row = UploadedFile(
-        file_key=generate_key(profile.key_prefix, wanted.get("file_key") or wanted["filename"]),
-        filename=wanted["filename"],
-        file_upload_state=UploadState.AWAIT_COMPLETE,
-        user=None if anonymous else user,
-        anonymous=anonymous,
-        profile=profile.name,
-        backend=profile.backend,
+    row = _new_row(
+        profile,
+        user,
+        name=wanted["filename"],
+        key_name=wanted.get("file_key") or wanted["filename"],
         acl=wanted["acl"],
         content_type=wanted["content_type"],
-        declared_size=wanted.get("size"),
-        size_limit=profile.max_size,
+        size=wanted.get("size"),
     )
     checksum = wanted.get("checksum")
     threshold = profile.multipart_threshold
@@ -133,19 +128,8 @@ def store_file(
     storage = get_backend(chosen.backend)
     if not storage.capabilities.server_side_io:
         raise UploadRefused(f"The '{chosen.backend}' backend cannot store files from the server.")
-    anonymous = user is None or not user.is_authenticated
-    row = UploadedFile(
-        file_key=generate_key(chosen.key_prefix, name),
-        filename=name,
-        file_upload_state=UploadState.AWAIT_COMPLETE,
-        user=None if anonymous else user,
-        anonymous=anonymous,
-        profile=chosen.name,
-        backend=chosen.backend,
-        acl=acl,
-        content_type=content_type,
-        declared_size=size,
-        size_limit=chosen.max_size,
+    row = _new_row(
+        chosen, user, name=name, key_name=name, acl=acl, content_type=content_type, size=size
     )
     within_quota(user, chosen, size or 0, lambda: row.save(force_insert=True))
     try:
@@ -159,6 +143,33 @@ def store_file(
     if outcome.upload.file_upload_state != UploadState.COMPLETED:
         raise UploadRefused(outcome.reason or "The stored file was refused.")
     return outcome.upload
+
+
+def _new_row(
+    profile: Profile,
+    user: Any,
+    *,
+    name: str,
+    key_name: str,
+    acl: str,
+    content_type: str,
+    size: int | None,
+) -> UploadedFile:
+    """An unsaved row awaiting its file, with the key and limits ``profile`` decides."""
+    anonymous = user is None or not user.is_authenticated
+    return UploadedFile(
+        file_key=generate_key(profile.key_prefix, key_name),
+        filename=name,
+        file_upload_state=UploadState.AWAIT_COMPLETE,
+        user=None if anonymous else user,
+        anonymous=anonymous,
+        profile=profile.name,
+        backend=profile.backend,
+        acl=acl,
+        content_type=content_type,
+        declared_size=size,
+        size_limit=profile.max_size,
+    )
 
 
 def _remaining_size(file: BinaryIO) -> int | None:
