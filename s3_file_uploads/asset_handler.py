@@ -21,10 +21,6 @@ from .registry import get_backend
 COPY_CHUNK_SIZE = 1024 * 1024
 
 
-class ServerSideAccessUnavailable(NotImplementedError):
-    """Kept for code that caught it in a 1.0 pre-release; nothing raises it any more."""
-
-
 class AssetHandler:
     """Signs for one object key on one backend configuration (the default one when ``None``).
 

@@ -3,8 +3,8 @@
 The handler is no longer tied to S3; it signs through whichever backend holds the object.
 """
 
-from .asset_handler import AssetHandler, ServerSideAccessUnavailable
+from .asset_handler import AssetHandler
 
 S3AssetHandler = AssetHandler
 
-__all__ = ["S3AssetHandler", "ServerSideAccessUnavailable"]
+__all__ = ["S3AssetHandler"]

@@ -18,6 +18,7 @@ Every id, with its meaning and fix, is listed in docs/checks.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from .profiles import Profile, ProfileConfigurationError, profiles
 from .registry import backend_classes, duplicate_backend_names, get_backend
 
 TAG = "s3_file_uploads"
+_TYPE_PATTERN = re.compile(r"\*/\*|[\w.+-]+/(\*|[\w.+-]+)")
 
 #: Storage problems by kind: the number of their ``W0nn`` (every run) and ``E0nn`` (``--deploy``).
 NOT_INSTALLED = 5
@@ -248,10 +250,8 @@ def _positive_int(value: Any) -> bool:
 
 
 def _type_pattern(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    top, _, sub = value.partition("/")
-    return bool(top and sub) and top.replace("*", "x").isascii() and " " not in value
+    """A media type, or one with ``*`` for its subtype or for both parts (``image/*``)."""
+    return isinstance(value, str) and bool(_TYPE_PATTERN.fullmatch(value))
 
 
 @checks.register(TAG)

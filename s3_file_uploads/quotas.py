@@ -35,13 +35,7 @@ class QuotaExceeded(Exception):
     """A create or complete would take the user past a quota; says which, the usage and limit."""
 
     def __init__(self, profile: Profile, quota: str, usage: int, limit: int, adding: int) -> None:
-        self.profile, self.quota, self.usage, self.limit, self.adding = (
-            profile,
-            quota,
-            usage,
-            limit,
-            adding,
-        )
+        self.profile, self.quota, self.usage, self.limit = profile, quota, usage, limit
         if quota == "bytes":
             message = (
                 f"This would store {usage + adding} bytes in the '{profile.name}' profile; your "
