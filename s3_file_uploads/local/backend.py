@@ -241,7 +241,7 @@ class LocalBackend(SignedLinkBackend):
         :class:`UploadTooLarge` as soon as more than ``max_size`` bytes arrived, and raises
         :class:`IncompleteUpload` when fewer than ``length`` did, :class:`ChecksumMismatch` when
         the bytes do not match ``checksum``, and :class:`KeyDeleted` when the key was deleted
-        after ``signed_at`` (milliseconds). Only a complete, flushed file is linked into place,
+        after ``signed_at`` (nanoseconds). Only a complete, flushed file is linked into place,
         so a broken upload never appears as an object.
         """
         path = self.path(key)

@@ -111,7 +111,7 @@ class UploadGrant(Grant):
     content_type: str = field(metadata=_wire("t"))
     expires_at: int = field(metadata=_wire("e", int))
     checksum: Checksum | None = field(default=None, metadata=_wire("c", _checksum, _checksum_wire))
-    #: When the link was signed, in milliseconds; a delete after it retires the link.
+    #: When the link was signed, in nanoseconds; a delete after it retires the link.
     signed_at: int = field(default=0, metadata=_wire("i", int))
 
 

@@ -55,7 +55,7 @@ class SignedLinkBackend(StorageBackend):
             content_type=content_type,
             expires_at=int(time.time()) + expires_in,
             checksum=checksum,
-            signed_at=time.time_ns() // 1_000_000,
+            signed_at=time.time_ns(),
         )
         return UploadInstruction(
             method="PUT",

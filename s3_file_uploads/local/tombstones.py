@@ -2,7 +2,7 @@
 
 Without them a link handed out before a delete could still store an object that no row tracks.
 A tombstone is a small file named by the key's SHA-256 that holds the delete's time in
-milliseconds; it is kept as long as any upload link can live, then swept.
+nanoseconds; it is kept as long as any upload link can live, then swept.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ class Tombstones:
         """Record that ``key`` is deleted now."""
         tombstone = self._path(key)
         tombstone.parent.mkdir(parents=True, exist_ok=True)
-        tombstone.write_text(str(time.time_ns() // 1_000_000))
+        tombstone.write_text(str(time.time_ns()))
 
     def refuse_if_deleted_since(self, key: str, signed_at: int) -> None:
-        """Raise :class:`KeyDeleted` when ``key`` was deleted at or after ``signed_at`` (ms)."""
+        """Raise :class:`KeyDeleted` when ``key`` was deleted at or after ``signed_at`` (in ns)."""
         try:
             deleted_at = int(self._path(key).read_text() or 0)
         except (FileNotFoundError, ValueError):
