@@ -25,3 +25,25 @@ ensure_azurite() {
       "azurite@$AZURITE_VERSION" >/dev/null 2>&1)
   fi
 }
+
+# Uppy from npm into .tools/uppy/<major>/ (the Uppy demo page and its browser tests): the current
+# major and the one before, each pinned. Only its prebuilt bundle (dist/uppy.min.mjs and its CSS)
+# is served, by the demo's static files; each major has a folder of its own, so installing one
+# never prunes the other (or Azurite).
+UPPY_VERSIONS=(6.0.1 5.2.4)
+ensure_uppy() {
+  local version major dir
+  command -v npm >/dev/null || { echo "npm is missing: the Uppy page needs Node.js and npm" >&2; return 0; }
+  for version in "${UPPY_VERSIONS[@]}"; do
+    major=${version%%.*}
+    dir=.tools/uppy/$major
+    if ! grep -qs "\"version\": \"$version\"" "$dir/node_modules/uppy/package.json"; then
+      mkdir -p "$dir"
+      # --prefix: without it npm installs into the nearest node_modules above (.tools/, Azurite's).
+      npm install --prefix "$dir" --silent --no-save --no-package-lock --no-audit --no-fund \
+        "uppy@$version" >/dev/null 2>&1
+      grep -qs "\"version\": \"$version\"" "$dir/node_modules/uppy/package.json" ||
+        { echo "npm could not install uppy@$version into $dir" >&2; return 1; }
+    fi
+  done
+}

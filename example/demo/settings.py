@@ -87,6 +87,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
+#: Uppy's prebuilt bundle (scripts/common.sh installs it from npm into .tools/uppy/<major>/),
+#: served at /static/uppy/ for the Uppy page; DEMO_UPPY_MAJOR picks the major (6 or 5).
+DEMO_UPPY_MAJOR = env("DEMO_UPPY_MAJOR", "6")
+DEMO_UPPY_DIST = BASE_DIR.parent / ".tools" / "uppy" / DEMO_UPPY_MAJOR / "node_modules/uppy/dist"
+STATICFILES_DIRS = [("uppy", str(DEMO_UPPY_DIST))] if DEMO_UPPY_DIST.is_dir() else []
 MEDIA_ROOT = env("DEMO_MEDIA_ROOT", str(BASE_DIR / "media"))
 
 # The app's settings.

@@ -1,10 +1,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import uppy_page, views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("uppy/", uppy_page.uppy_page, name="uppy"),
     path("api/s3-file-uploads/", include("s3_file_uploads.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -69,12 +69,17 @@ def upload_areas() -> list[dict[str, object]]:
     ]
 
 
-@ensure_csrf_cookie
-def index(request: HttpRequest) -> HttpResponse:
-    """The upload page; logs the visitor in as the demo user so it works at once."""
+def sign_in_demo_user(request: HttpRequest) -> None:
+    """Logs the visitor in as the demo user (DEMO_AUTO_LOGIN), so every page works at once."""
     if not request.user.is_authenticated and settings.DEMO_AUTO_LOGIN:
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+@ensure_csrf_cookie
+def index(request: HttpRequest) -> HttpResponse:
+    """The upload page; logs the visitor in as the demo user so it works at once."""
+    sign_in_demo_user(request)
     areas = upload_areas()
     default = profiles()[DEFAULT_PROFILE]
     threshold = default.multipart_threshold
