@@ -108,7 +108,7 @@ class Capabilities:
     multipart family, within its cloud's part rules. ``checksums``: the algorithms (``md5``,
     ``sha256``) whose checksum the backend signs into an upload and reports on :meth:`stat`;
     a client checksum in any other algorithm is refused at create. ``server_side_io``: it
-    implements :meth:`StorageBackend.open_read` and :meth:`StorageBackend.write`, so the
+    implements :meth:`StorageBackend.open_read` and :meth:`StorageBackend.store`, so the
     server can read stored bytes (hooks that scan, analyse or convert) and store files it makes.
     """
 
@@ -131,6 +131,36 @@ class Checksum:
 
     algorithm: Literal["md5", "sha256"]
     value: str
+
+
+@dataclass(frozen=True)
+class UploadSpec:
+    """What one signed upload may store: the contract's words for it, in one value, so a
+    backend reads them from one place and the contract can grow without every signature.
+
+    ``max_size`` is the most the upload may hold; ``size``, when the client declared it, the
+    exact size it must hold. ``checksum`` is only ever in an algorithm the backend lists in
+    ``capabilities.checksums``.
+    """
+
+    key: str
+    max_size: int
+    content_type: str
+    acl: str
+    expires_in: int
+    checksum: Checksum | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """An object the server itself stores (:meth:`StorageBackend.write`): where, of which
+    type, under which ACL, and its size when known."""
+
+    key: str
+    content_type: str
+    size: int | None = None
+    acl: str = PRIVATE
 
 
 @dataclass(frozen=True)
@@ -186,21 +216,19 @@ class StorageBackend(abc.ABC):
         """Django system check messages about this configuration (warnings, mostly)."""
         return []
 
-    @abc.abstractmethod
     def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
+        self, upload: UploadSpec | None = None, /, **fields: Any
     ) -> UploadInstruction:
-        """Sign one upload of at most ``max_size`` bytes of ``content_type`` to ``key``.
+        """Sign one upload: an :class:`UploadSpec`, or its fields as keywords
+        (``key=..., max_size=..., content_type=..., acl=..., expires_in=...``)."""
+        return self.sign_upload(upload if upload is not None else UploadSpec(**fields))
 
-        ``checksum`` is only ever passed in an algorithm listed in ``capabilities.checksums``;
-        sign it so that storage refuses other bytes where the cloud can.
+    @abc.abstractmethod
+    def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
+        """Sign one upload of at most ``upload.max_size`` bytes of its type to its key.
+
+        Sign the checksum, when there is one, so that storage refuses other bytes where the
+        cloud can.
         """
 
     @abc.abstractmethod
@@ -292,10 +320,14 @@ class StorageBackend(abc.ABC):
         size: int | None = None,
         acl: str = PRIVATE,
     ) -> ObjectInfo:
-        """Store what ``stream`` yields under ``key``, read in chunks; return what was stored.
+        """Store what ``stream`` yields under ``key``, read in chunks; return what was stored."""
+        return self.store(NewObject(key=key, content_type=content_type, size=size, acl=acl), stream)
 
-        ``size``, when known, lets the backend choose one request or several. Never replaces
-        an existing object where the cloud can refuse it: raises
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
+        """Store what ``stream`` yields as ``target``, read in chunks; return what was stored.
+
+        ``target.size``, when known, lets the backend choose one request or several. Never
+        replaces an existing object where the cloud can refuse it: raises
         :class:`~s3_file_uploads.errors.ObjectExists` then.
         """
         raise NotImplementedError

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from .completion import complete_upload
 from .conf import app_setting, default_backend_name, max_upload_size
-from .contract import PRIVATE, Checksum, StorageBackend, UploadInstruction
+from .contract import PRIVATE, Checksum, StorageBackend, UploadInstruction, UploadSpec
 from .errors import AclNotSupported, StorageError, UploadRefused
 from .keys import clean_display_name, generate_key
 from .media_types import DEFAULT_CONTENT_TYPE, names_a_real_type
@@ -76,12 +76,15 @@ def create_upload(wanted: dict[str, Any], *, user: Any, request: Any = None) -> 
         _start_multipart(row, storage, checksum)
     else:
         instruction = storage.presign_upload(
-            key=row.file_key,
-            max_size=row.size_limit,
-            content_type=row.content_type,
-            acl=row.acl,
-            expires_in=profile.upload_expiry,
-            **_checksum_options(row, storage, checksum),
+            UploadSpec(
+                key=row.file_key,
+                max_size=row.size_limit,
+                content_type=row.content_type,
+                acl=row.acl,
+                expires_in=profile.upload_expiry,
+                checksum=_accepted_checksum(row, storage, checksum),
+                size=row.declared_size,
+            )
         )
     try:
         within_quota(user, profile, row.declared_size or 0, lambda: row.save(force_insert=True))
@@ -240,12 +243,12 @@ def sign_again(row: UploadedFile, *, acl: str | None = None, expiry: int | None 
     return instruction.as_dict()
 
 
-def _checksum_options(
+def _accepted_checksum(
     row: UploadedFile, storage: StorageBackend, checksum: Checksum | None
-) -> dict[str, Checksum]:
+) -> Checksum | None:
     """Record the declared checksum on the row, if the backend can hold the file to it."""
     if checksum is None:
-        return {}
+        return None
     if checksum.algorithm not in storage.capabilities.checksums:
         can = ", ".join(sorted(storage.capabilities.checksums)) or "none"
         raise ChecksumRefused(
@@ -253,7 +256,7 @@ def _checksum_options(
             f"(it can verify: {can}); leave the checksum out or send another."
         )
     row.checksum_algorithm, row.checksum = checksum.algorithm, checksum.value
-    return {"checksum": checksum}
+    return checksum
 
 
 def _start_multipart(row: UploadedFile, storage: StorageBackend, checksum: Checksum | None) -> None:

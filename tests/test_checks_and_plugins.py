@@ -56,7 +56,7 @@ def test_wrong_option_names_are_reported(settings, s3_bucket):
 
 
 class MemoBackend(StorageBackend):
-    def presign_upload(self, **kwargs):
+    def sign_upload(self, upload):
         raise AssertionError("not used")
 
     def presign_download(self, **kwargs):

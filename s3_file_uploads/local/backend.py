@@ -36,9 +36,9 @@ from django.core import checks
 from django.urls import NoReverseMatch, reverse
 
 from s3_file_uploads.contract import (
-    PRIVATE,
     Capabilities,
     Checksum,
+    NewObject,
     ObjectInfo,
     PartInstruction,
     StoredPart,
@@ -302,19 +302,14 @@ class LocalBackend(SignedLinkBackend):
             raise ObjectNotFound(key) from None
         return byte_range(file, start, end)
 
-    def write(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str,
-        size: int | None = None,
-        acl: str = PRIVATE,
-    ) -> ObjectInfo:
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
         """Stream ``stream`` into place like an upload: create-only, all or nothing."""
-        self.map_acl(acl)
+        self.map_acl(target.acl)
+        size = target.size
         limit = size if size is not None else MAXIMUM_SERVER_WRITE
-        return self.receive(key, stream, max_size=limit, content_type=content_type, length=size)
+        return self.receive(
+            target.key, stream, max_size=limit, content_type=target.content_type, length=size
+        )
 
     # Multipart: parts staged on disk, assembled by streaming on complete.
 

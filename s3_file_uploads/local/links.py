@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from django.urls import NoReverseMatch, reverse
 
-from s3_file_uploads.contract import Checksum, StorageBackend, UploadInstruction
+from s3_file_uploads.contract import StorageBackend, UploadInstruction, UploadSpec
 from s3_file_uploads.errors import BackendConfigurationError
 
 from .grants import DownloadGrant, Grant, UploadGrant
@@ -34,33 +34,25 @@ class SignedLinkBackend(StorageBackend):
     max_upload_expiry: ClassVar[int | None] = None
     base_url: str = ""
 
-    def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
-    ) -> UploadInstruction:
-        self._check_key(key)
-        self.map_acl(acl)
+    def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
+        self._check_key(upload.key)
+        self.map_acl(upload.acl)
+        expires_in = upload.expires_in
         if self.max_upload_expiry is not None:
             expires_in = min(expires_in, self.max_upload_expiry)
         grant = UploadGrant(
             backend=self.name,
-            key=key,
-            max_size=max_size,
-            content_type=content_type,
+            key=upload.key,
+            max_size=upload.max_size,
+            content_type=upload.content_type,
             expires_at=int(time.time()) + expires_in,
-            checksum=checksum,
+            checksum=upload.checksum,
             signed_at=time.time_ns(),
         )
         return UploadInstruction(
             method="PUT",
             url=self.link(grant),
-            headers={"Content-Type": content_type},
+            headers={"Content-Type": upload.content_type},
             expires_at=datetime.fromtimestamp(grant.expires_at, UTC),
         )
 

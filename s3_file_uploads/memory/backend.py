@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import BinaryIO
 
-from s3_file_uploads.contract import ACLS, PRIVATE, Capabilities, ObjectInfo
+from s3_file_uploads.contract import ACLS, Capabilities, NewObject, ObjectInfo
 from s3_file_uploads.errors import ObjectNotFound, StorageError
 from s3_file_uploads.local.errors import (
     ChecksumMismatch,
@@ -89,18 +89,11 @@ class MemoryBackend(SignedLinkBackend):
         data = self._stored(key).data
         return BytesIO(data[start : None if end is None else end + 1])
 
-    def write(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str,
-        size: int | None = None,
-        acl: str = PRIVATE,
-    ) -> ObjectInfo:
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
+        key, size = target.key, target.size
         self._check_key(key)
-        self.map_acl(acl)
-        stored = StoredObject(stream.read(), content_type)  # memory is where it goes anyway
+        self.map_acl(target.acl)
+        stored = StoredObject(stream.read(), target.content_type)  # memory is where it goes
         if size is not None and len(stored.data) != size:
             raise IncompleteUpload(f"the stream held {len(stored.data)} bytes, not {size}")
         with self._lock:

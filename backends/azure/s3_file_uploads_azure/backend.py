@@ -34,13 +34,14 @@ from s3_file_uploads.conf import app_setting, max_upload_size, options_from_sett
 from s3_file_uploads.contract import (
     PRIVATE,
     Capabilities,
-    Checksum,
     Diagnosis,
+    NewObject,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    UploadSpec,
     expires_at,
 )
 from s3_file_uploads.cors import NO_ORIGINS_TO_CHECK, origin_diagnoses
@@ -253,25 +254,16 @@ class AzureBackend(StorageBackend):
             )
         return messages
 
-    def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
-    ) -> UploadInstruction:
-        self.map_acl(acl)
-        expiry = expires_at(self._sas_lifetime(expires_in))
-        sas = self._sign(key, UPLOAD_PERMISSION, expiry)
-        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": content_type}
-        if checksum is not None:
-            headers["Content-MD5"] = checksum.value
+    def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
+        self.map_acl(upload.acl)
+        expiry = expires_at(self._sas_lifetime(upload.expires_in))
+        sas = self._sign(upload.key, UPLOAD_PERMISSION, expiry)
+        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": upload.content_type}
+        if upload.checksum is not None:
+            headers["Content-MD5"] = upload.checksum.value
         return UploadInstruction(
             method="PUT",
-            url=f"{self._blob_url(key)}?{sas}",
+            url=f"{self._blob_url(upload.key)}?{sas}",
             headers=headers,
             expires_at=expiry,
         )
@@ -418,25 +410,18 @@ class AzureBackend(StorageBackend):
                 return from_chunks(iter(()))  # the range starts past the end: no bytes
         return from_chunks(downloader.chunks(), guard=lambda: _translate_errors(self, key))
 
-    def write(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str,
-        size: int | None = None,
-        acl: str = PRIVATE,
-    ) -> ObjectInfo:
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
         """Store ``stream`` only if no blob has the key; blocks staged for a write that fails
         are never committed (Azure drops them within a week)."""
-        self.map_acl(acl)
+        key, size = target.key, target.size
+        self.map_acl(target.acl)
         with _translate_errors(self, key):
             try:
                 self._container.get_blob_client(key).upload_blob(
                     sized_source(stream, size),
                     length=size,
                     overwrite=False,
-                    content_settings=ContentSettings(content_type=content_type),
+                    content_settings=ContentSettings(content_type=target.content_type),
                     max_concurrency=1,
                 )
             except ResourceExistsError as exc:

@@ -27,13 +27,14 @@ from s3_file_uploads.contract import (
     MINIMUM_UPLOAD_PART_SIZE,
     PRIVATE,
     Capabilities,
-    Checksum,
     Diagnosis,
+    NewObject,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    UploadSpec,
     expires_at,
 )
 from s3_file_uploads.cors import NO_ORIGINS_TO_CHECK, origin_diagnoses
@@ -211,29 +212,20 @@ class GCSBackend(StorageBackend):
             )
         return messages
 
-    def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
-    ) -> UploadInstruction:
-        # ``checksum`` (md5) is not signed: see the class docstring; complete compares it.
-        expires_in = _capped(expires_in)
+    def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
+        # The checksum (md5) is not signed: see the class docstring; complete compares it.
+        expires_in = _capped(upload.expires_in)
         # The SDK adds an exact-match condition for every field, so the type and ACL are signed.
-        fields = {"Content-Type": content_type}
-        gcs_acl = self.map_acl(acl)
+        fields = {"Content-Type": upload.content_type}
+        gcs_acl = self.map_acl(upload.acl)
         if gcs_acl:
             fields["acl"] = gcs_acl
-        with _translate_errors(self, key):
+        with _translate_errors(self, upload.key):
             policy = self._client.generate_signed_post_policy_v4(
                 self.bucket_name,
-                key,
+                upload.key,
                 expiration=timedelta(seconds=expires_in),
-                conditions=[["content-length-range", MINIMUM_UPLOAD_SIZE, max_size]],
+                conditions=[["content-length-range", MINIMUM_UPLOAD_SIZE, upload.max_size]],
                 fields=fields,
                 **self._signing_kwargs(),
             )
@@ -345,17 +337,10 @@ class GCSBackend(StorageBackend):
         stop = blob.size if end is None else min(end + 1, blob.size)
         return from_chunks(self._chunks(blob, start, stop))
 
-    def write(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str,
-        size: int | None = None,
-        acl: str = PRIVATE,
-    ) -> ObjectInfo:
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
         """Store ``stream`` only if no object has the key (``ifGenerationMatch=0``)."""
-        predefined_acl = self.map_acl(acl)
+        key, size = target.key, target.size
+        predefined_acl = self.map_acl(target.acl)
         blob = self._bucket.blob(key, chunk_size=WRITE_CHUNK_SIZE)
         try:
             with _translate_errors(self, key):
@@ -363,7 +348,7 @@ class GCSBackend(StorageBackend):
                     blob.upload_from_file(
                         sized_source(stream, size),
                         size=single_request_size(size),
-                        content_type=content_type,
+                        content_type=target.content_type,
                         predefined_acl=predefined_acl,
                         if_generation_match=0,
                         timeout=self.timeout,

@@ -31,11 +31,13 @@ from s3_file_uploads.contract import (
     Capabilities,
     Checksum,
     Diagnosis,
+    NewObject,
     ObjectInfo,
     PartInstruction,
     StorageBackend,
     StoredPart,
     UploadInstruction,
+    UploadSpec,
     expires_at,
 )
 from s3_file_uploads.cors import NO_ORIGINS_TO_CHECK, origin_diagnoses
@@ -181,38 +183,33 @@ class S3Backend(StorageBackend):
     def settings_defaults(cls, django_settings: Any) -> dict[str, Any]:
         return options_from_settings(SETTING_NAMES, settings=django_settings)
 
-    def presign_upload(
-        self,
-        *,
-        key: str,
-        max_size: int,
-        content_type: str,
-        acl: str,
-        expires_in: int,
-        checksum: Checksum | None = None,
-    ) -> UploadInstruction:
-        fields = {"Content-Type": content_type}
+    def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
+        fields = {"Content-Type": upload.content_type}
         conditions: list[Any] = [
-            {"Content-Type": content_type},
-            ["content-length-range", 1, max_size],
+            {"Content-Type": upload.content_type},
+            ["content-length-range", 1, upload.max_size],
         ]
-        s3_acl = self.map_acl(acl)
+        s3_acl = self.map_acl(upload.acl)
         if s3_acl:
             fields["acl"] = s3_acl
             conditions.append({"acl": s3_acl})
         # Every form field must match the policy, so a client can neither drop nor change these.
-        for name, value in _checksum_fields(checksum).items():
+        for name, value in _checksum_fields(upload.checksum).items():
             fields[name] = value
             conditions.append({name: value})
-        with _translate_errors(self, key):
+        with _translate_errors(self, upload.key):
             post = self._client.generate_presigned_post(
-                self.bucket_name, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+                self.bucket_name,
+                upload.key,
+                Fields=fields,
+                Conditions=conditions,
+                ExpiresIn=upload.expires_in,
             )
         return UploadInstruction(
             method="POST",
             url=post["url"],
             fields=post["fields"],
-            expires_at=expires_at(expires_in),
+            expires_at=expires_at(upload.expires_in),
         )
 
     def presign_download(
@@ -337,19 +334,12 @@ class S3Backend(StorageBackend):
             guard=lambda: _translate_errors(self, key),
         )
 
-    def write(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str,
-        size: int | None = None,
-        acl: str = PRIVATE,
-    ) -> ObjectInfo:
+    def store(self, target: NewObject, stream: BinaryIO) -> ObjectInfo:
         """Store ``stream`` in one PutObject, or a multipart upload of 8 MiB parts (larger
-        when ``size`` needs them) that is aborted if the write fails; both create-only."""
-        extra_args = {"ContentType": content_type}
-        if s3_acl := self.map_acl(acl):
+        when the size needs them) that is aborted if the write fails; both create-only."""
+        key, size = target.key, target.size
+        extra_args = {"ContentType": target.content_type}
+        if s3_acl := self.map_acl(target.acl):
             extra_args["ACL"] = s3_acl
         with _translate_errors(self, key):
             try:
