@@ -95,6 +95,21 @@ class UploadField(models.ForeignKey):
         if self.extra_limit is not None:
             super().validate(value, model_instance)
 
+    def formfield(self, **kwargs: Any) -> Any:
+        """The upload form field and widget, so every model form and the admin upload from the
+        browser; a widget of another kind (the admin's ``raw_id_fields`` or
+        ``autocomplete_fields``, a form's own) gets the plain foreign key's select instead."""
+        from .forms import UploadFormField
+        from .widgets import UploadWidget
+
+        widget = kwargs.get("widget") or UploadWidget
+        form_class = kwargs.get("form_class") or UploadFormField
+        widget_class = widget if isinstance(widget, type) else type(widget)
+        if not (issubclass(widget_class, UploadWidget) and issubclass(form_class, UploadFormField)):
+            return super().formfield(**kwargs)
+        kwargs["form_class"] = form_class
+        return models.Field.formfield(self, profile=self.profile, **kwargs)
+
 
 def _unfinished(state: str, reason: str) -> str:
     """Why an upload in ``state`` cannot be attached, or "" when it can."""

@@ -197,6 +197,10 @@ class CreatedUploadSerializer(UploadSerializer):
 
 class CompletedUploadSerializer(UploadSerializer):
     status = serializers.ChoiceField(choices=[UploadState.COMPLETED.value])
+    field_value = serializers.CharField(
+        help_text="What a Django form's upload field takes to attach this upload: signed, "
+        "naming the upload, its profile and its owner (docs/models.md)."
+    )
 
 
 class FailedUploadSerializer(UploadSerializer):

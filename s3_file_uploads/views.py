@@ -23,8 +23,15 @@ from .contract import UploadInstruction
 from .creation import ChecksumRefused, CreateRefused, create_upload
 from .deletion import NotOpen, abort_upload, delete_upload
 from .errors import AclNotSupported, UploadRefused
+from .field_values import sign_field_value
 from .models import OPEN_STATES, UploadedFile, UploadState
-from .multipart import PartsMissing, plan_data, sign_parts, stored_parts
+from .multipart import (
+    PartsMissing,
+    part_checksum_algorithm,
+    plan_data,
+    sign_parts,
+    stored_parts,
+)
 from .parsers import LimitedJSONParser, refuse_oversized_body
 from .permissions import permission_classes
 from .plugins import hook
@@ -205,7 +212,9 @@ class UploadedFileUploadCompleteView(UploadView):
             )
         data = upload_data(outcome.upload, request)
         if outcome.upload.file_upload_state == UploadState.COMPLETED:
-            return Response({**data, "status": UploadState.COMPLETED})
+            # Only the owner reaches this reply: the value a form submits to attach the upload.
+            field_value = sign_field_value(outcome.upload)
+            return Response({**data, "status": UploadState.COMPLETED, "field_value": field_value})
         return Response(
             {**data, "status": UploadState.FAILED, "detail": outcome.reason},
             status=status.HTTP_400_BAD_REQUEST,
@@ -270,7 +279,8 @@ class UploadedFilePartsView(MultipartView):
             data=request.data, context={"part_count": upload.part_count}
         )
         numbers.is_valid(raise_exception=True)
-        parts = sign_parts(upload, numbers.validated_data["part_numbers"])
+        signed = numbers.validated_data
+        parts = sign_parts(upload, signed["part_numbers"], signed["checksums"])
         return Response(
             {
                 "parts": [
@@ -288,6 +298,7 @@ class UploadedFilePartsView(MultipartView):
             {
                 "part_size": upload.part_size,
                 "part_count": upload.part_count,
+                "part_checksum": part_checksum_algorithm(upload) or None,
                 "parts": [
                     {"part_number": p.part_number, "size": p.size, "etag": p.etag} for p in parts
                 ],
