@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "s3_file_uploads",
     "demo",
+    # The example model with upload fields, its admin and its form page.
+    "django.contrib.admin",
+    "members",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -68,6 +71,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
             ]
         },
     }

@@ -1,0 +1,1 @@
+"""The demo's example model with upload fields: its admin and a plain form page."""
