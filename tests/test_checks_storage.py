@@ -35,6 +35,15 @@ def only(messages: list[checks.CheckMessage]) -> checks.CheckMessage:
     return message
 
 
+def warning_and_deploy_error(**overrides) -> tuple[checks.CheckMessage, checks.CheckMessage]:
+    """The one message an ordinary run gives under ``overrides``, and the one error a
+    ``--deploy`` run gives."""
+    with override_settings(**overrides):
+        warning = only(run())
+        error = only([m for m in run(deploy=True) if m.level >= checks.ERROR])
+    return warning, error
+
+
 @pytest.fixture(autouse=True)
 def fresh_backends():
     """override_settings on flat settings rebuilds backends; start and end each test clean."""
@@ -108,25 +117,20 @@ def test_e002_two_plugins_providing_one_backend_name(second_memory_plugin):
 
 
 def test_w007_no_bucket_warns_and_e007_fails_the_deployment_check():
-    with override_settings(STORAGE_BACKEND="s3", AWS_BUCKET_NAME=None):
-        warning = only(run())
-        deploy = [m for m in run(deploy=True) if m.level >= checks.ERROR]
+    warning, error = warning_and_deploy_error(STORAGE_BACKEND="s3", AWS_BUCKET_NAME=None)
 
     assert warning.id == "s3_file_uploads.W007"
     assert warning.level == checks.WARNING
     assert warning.msg == "The S3 backend configuration 's3' has no bucket."
     assert "Set AWS_BUCKET_NAME (or AWS_STORAGE_BUCKET_NAME)" in warning.hint
-    error = only(deploy)
     assert error.id == "s3_file_uploads.E007"
     assert (error.msg, error.hint) == (warning.msg, warning.hint)
 
 
 def test_w005_a_backend_no_installed_package_provides():
-    with override_settings(
+    warning, error = warning_and_deploy_error(
         STORAGE_BACKEND="files", S3_FILE_UPLOADS={"BACKENDS": {"files": {"BACKEND": "dropbox"}}}
-    ):
-        warning = only(run())
-        error = only([m for m in run(deploy=True) if m.level >= checks.ERROR])
+    )
 
     assert warning.id == "s3_file_uploads.W005"
     assert warning.msg.startswith(
@@ -138,12 +142,10 @@ def test_w005_a_backend_no_installed_package_provides():
 
 
 def test_w006_options_the_backend_does_not_take():
-    with override_settings(
+    warning, error = warning_and_deploy_error(
         STORAGE_BACKEND="memory",
         S3_FILE_UPLOADS={"BACKENDS": {"memory": {"BACKEND": "memory", "OPTIONS": {"bucket": "x"}}}},
-    ):
-        warning = only(run())
-        error = only([m for m in run(deploy=True) if m.level >= checks.ERROR])
+    )
 
     assert warning.id == "s3_file_uploads.W006"
     assert warning.msg.startswith(

@@ -32,6 +32,13 @@ def assert_one_line_naming(error: CommandError, *names: str) -> None:
         assert name in message, message
 
 
+def assert_a_second_run_changes_nothing(backend: str, rules) -> None:
+    configure("--backend", backend, "--origin", ORIGIN)
+    once = rules()
+    configure("--backend", backend, "--origin", ORIGIN)
+    assert rules() == once
+
+
 # --- S3 (moto) -----------------------------------------------------------------------------------
 
 
@@ -55,10 +62,7 @@ def test_s3_keeps_a_rule_for_another_origin_and_adds_the_upload_rule(s3_rules):
 
 
 def test_s3_run_twice_changes_nothing_and_a_new_origin_joins_the_upload_rule(s3_rules):
-    configure("--backend", "s3", "--origin", ORIGIN)
-    once = s3_rules()
-    configure("--backend", "s3", "--origin", ORIGIN)
-    assert s3_rules() == once
+    assert_a_second_run_changes_nothing("s3", s3_rules)
 
     configure("--backend", "s3", "--origin", SECOND)
 
@@ -111,10 +115,7 @@ def azure_rules(azure_container, azurite):
 
 
 def test_azure_keeps_other_rules_run_twice_changes_nothing_and_origins_join_one_rule(azure_rules):
-    configure("--backend", "azure", "--origin", ORIGIN)
-    once = azure_rules()
-    configure("--backend", "azure", "--origin", ORIGIN)
-    assert azure_rules() == once
+    assert_a_second_run_changes_nothing("azure", azure_rules)
 
     configure("--backend", "azure", "--origin", SECOND)
 

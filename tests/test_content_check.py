@@ -142,22 +142,18 @@ HOSTILE = {
         Sample("logo.jpg", "image/jpeg", lambda: SVG_WITH_SCRIPT),
         ["image/svg+xml"],
     ),
-    "a PE executable declared as PNG": (
-        Sample("cat.png", "image/png", pe_executable),
-        [PE_TYPE, "application/x-dosexec"],
-    ),
-    "a PE executable declared as JPEG": (
-        Sample("cat.jpg", "image/jpeg", pe_executable),
-        [PE_TYPE, "application/x-dosexec"],
-    ),
-    "a PE executable declared as PDF": (
-        Sample("invoice.pdf", "application/pdf", pe_executable),
-        [PE_TYPE, "application/x-dosexec"],
-    ),
-    "a PE executable declared as plain text": (
-        Sample("readme.txt", "text/plain", pe_executable),
-        [PE_TYPE, "application/x-dosexec"],
-    ),
+    **{
+        f"a PE executable declared as {label}": (
+            Sample(name, declared, pe_executable),
+            [PE_TYPE, "application/x-dosexec"],
+        )
+        for label, name, declared in [
+            ("PNG", "cat.png", "image/png"),
+            ("JPEG", "cat.jpg", "image/jpeg"),
+            ("PDF", "invoice.pdf", "application/pdf"),
+            ("plain text", "readme.txt", "text/plain"),
+        ]
+    },
     "a PNG image declared as CSV": (
         Sample("rows.csv", "text/csv", samples.png),
         ["image/png"],

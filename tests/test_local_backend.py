@@ -14,9 +14,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from django.urls import include, path
 
-from s3_file_uploads.contract import Checksum, ObjectInfo
+from s3_file_uploads.contract import Checksum, ObjectInfo, UploadSpec
 from s3_file_uploads.errors import AclNotSupported, BackendConfigurationError, ObjectNotFound
 from s3_file_uploads.local import LocalBackend
 from s3_file_uploads.local.backend import META_DIR, TOMBSTONE_DIR, InvalidKey, UploadTooLarge
@@ -24,18 +23,11 @@ from s3_file_uploads.local.files import TEMP_SUFFIX
 from s3_file_uploads.local.grants import LOCAL, UploadGrant
 from s3_file_uploads.registry import backend_classes, get_backend
 
-# The local views under the namespace the core mounts them in, without the core's API views:
-# these tests exercise the storage side alone.
-urlpatterns = [
-    path(
-        "api/s3-file-uploads/",
-        include(([path("local/", include("s3_file_uploads.local.urls"))], "s3_file_uploads")),
-    )
-]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = pytest.mark.urls("tests.local_storage_urls")
 
 KEY = "uploads/0123456789abcdef0123456789abcdef/report.pdf"
 PDF = "application/pdf"
+TEN_BYTES_OF_PDF = UploadSpec(key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60)
 
 
 @pytest.fixture
@@ -81,9 +73,7 @@ def test_registered_through_the_plugin_hook():
 
 
 def test_instruction_is_a_signed_put_with_the_content_type(backend):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     assert instruction.method == "PUT"
     assert instruction.url.startswith("/api/s3-file-uploads/local/upload/")
     assert instruction.headers == {"Content-Type": PDF}
@@ -103,9 +93,7 @@ def test_base_url_makes_urls_absolute(settings, store):
         }
     }
     built = get_backend("disk")
-    instruction = built.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = built.presign_upload(TEN_BYTES_OF_PDF)
     assert instruction.url.startswith("https://files.example/api/s3-file-uploads/local/upload/")
     download = built.presign_download(
         key=KEY, content_disposition="attachment", content_type=None, expires_in=60
@@ -235,9 +223,7 @@ def test_other_content_type_is_refused(live_server, backend, store, sent):
 
 
 def test_tampered_token_is_refused(live_server, backend, store):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     token = token_of(instruction.url)
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
     response = requests.put(
@@ -251,9 +237,7 @@ def test_tampered_token_is_refused(live_server, backend, store):
 
 
 def test_a_token_with_a_raised_limit_but_the_old_signature_is_refused(live_server, backend, store):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     token = token_of(instruction.url)
     payload, timestamp, signature = token.rsplit(":", 2)
     bigger = (
@@ -286,9 +270,7 @@ def test_a_download_token_cannot_upload(live_server, backend, store):
 
 
 def test_the_url_names_the_key_and_another_key_is_refused(live_server, backend, store):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     assert instruction.url.endswith(f"/{KEY}")
     other = KEY.replace("report.pdf", "other.pdf")
     response = requests.put(
@@ -320,9 +302,7 @@ def test_expired_token_is_refused_with_a_message(live_server, backend, store):
 
 
 def test_second_put_is_refused_and_the_first_object_kept(live_server, backend, store):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     url = live_server.url + instruction.url
     first = requests.put(url, data=b"first", headers=instruction.headers)
     second = requests.put(url, data=b"second", headers=instruction.headers)
@@ -360,9 +340,7 @@ def test_concurrent_puts_of_one_instruction_store_exactly_one(live_server, backe
 
 
 def test_only_put_is_accepted(live_server, backend, store):
-    instruction = backend.presign_upload(
-        key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60
-    )
+    instruction = backend.presign_upload(TEN_BYTES_OF_PDF)
     response = requests.post(
         live_server.url + instruction.url, data=b"x", headers=instruction.headers
     )

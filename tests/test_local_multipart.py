@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.urls import include, path
 
 from s3_file_uploads.contract import StoredPart
 from s3_file_uploads.errors import ObjectNotFound
@@ -32,13 +31,7 @@ from s3_file_uploads.local.backend import (
 from s3_file_uploads.local.grants import LOCAL
 from s3_file_uploads.registry import get_backend
 
-urlpatterns = [
-    path(
-        "api/s3-file-uploads/",
-        include(([path("local/", include("s3_file_uploads.local.urls"))], "s3_file_uploads")),
-    )
-]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = pytest.mark.urls("tests.local_storage_urls")
 
 KEY = "uploads/0123456789abcdef0123456789abcdef/big.bin"
 TYPE = "application/octet-stream"
