@@ -88,6 +88,16 @@ class FileAccessConformance(ConformanceFixtures):
         with pytest.raises(ObjectNotFound):
             io_backend.open_read(key)
 
+    def test_a_range_that_ends_before_it_starts_gives_no_bytes_of_a_stored_object_only(
+        self, io_backend, key
+    ):
+        io_backend.write(key, io.BytesIO(b"abc"), content_type="text/plain", size=3)
+
+        with io_backend.open_read(key, start=2, end=1) as stream:
+            assert stream.read() == b""
+        with pytest.raises(ObjectNotFound):
+            io_backend.open_read(key + ".missing", start=2, end=1)
+
     def test_write_never_replaces_an_object_where_the_backend_is_create_only(
         self, io_backend, key, stored
     ):

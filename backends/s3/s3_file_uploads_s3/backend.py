@@ -50,6 +50,7 @@ from s3_file_uploads.errors import (
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
+    UploadRefused,
 )
 from s3_file_uploads.redaction import redact
 from s3_file_uploads.sized_source import sized_source
@@ -99,16 +100,24 @@ SETTING_NAMES = {
     "addressing_style": "AWS_S3_ADDRESSING_STYLE",
     "signature_version": "AWS_S3_SIGNATURE_VERSION",
     "object_acls": "AWS_S3_OBJECT_ACLS",
+    "upload_method": "AWS_S3_UPLOAD_METHOD",
 }
+#: How single uploads are signed: a create-only PUT when the client declared the size (else a
+#: POST policy), always a PUT (stores with no POST uploads, such as Cloudflare R2), or always a
+#: POST policy (stores that ignore ``If-None-Match`` on PUT).
+AUTO, PUT, POST = "auto", "put", "post"
+UPLOAD_METHODS = (AUTO, PUT, POST)
 
 
 class S3Backend(StorageBackend):
-    """Signs POST policies for uploads and presigned GETs for downloads.
+    """Signs create-only PUTs (or POST policies) for uploads and presigned GETs for downloads.
 
-    The POST policy carries ``content-length-range``, the key, the content type, (when the
-    bucket uses ACLs) the ACL and (when the client declared one) the checksum, so S3 itself
-    refuses an upload that breaks them. A declared checksum also binds the instruction to those
-    bytes: reusing it, even after complete, cannot store anything else under the key.
+    An upload of a declared size is a presigned ``PutObject`` that signs the exact length, the
+    content type, the ACL (when the bucket uses ACLs), the declared checksum and
+    ``If-None-Match: *``: S3 refuses other bytes, and a second PUT to the key once an object is
+    there (412), so the instruction cannot replace what complete checked. Without a size, a POST
+    policy carries ``content-length-range`` and the same type, ACL and checksum conditions; S3
+    has no create-only POST, so only a declared checksum binds such an instruction to its bytes.
     """
 
     #: S3's part rules are the contract's defaults.
@@ -135,6 +144,7 @@ class S3Backend(StorageBackend):
         addressing_style: str | None = None,
         signature_version: str | None = "s3v4",
         object_acls: bool = True,
+        upload_method: str = AUTO,
         timeout: float = 10,
         assemble_timeout: float = 300,
     ) -> None:
@@ -147,6 +157,7 @@ class S3Backend(StorageBackend):
             )
         self.bucket_name = bucket_name
         self.object_acls = object_acls
+        self.upload_method = _checked_upload_method(upload_method, name)
         if not object_acls:
             self.capabilities = dataclasses.replace(self.capabilities, acls=frozenset({PRIVATE}))
         session = boto3.session.Session(
@@ -184,33 +195,9 @@ class S3Backend(StorageBackend):
         return options_from_settings(SETTING_NAMES, settings=django_settings)
 
     def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
-        fields = {"Content-Type": upload.content_type}
-        conditions: list[Any] = [
-            {"Content-Type": upload.content_type},
-            ["content-length-range", 1, upload.max_size],
-        ]
-        s3_acl = self.map_acl(upload.acl)
-        if s3_acl:
-            fields["acl"] = s3_acl
-            conditions.append({"acl": s3_acl})
-        # Every form field must match the policy, so a client can neither drop nor change these.
-        for name, value in _checksum_fields(upload.checksum).items():
-            fields[name] = value
-            conditions.append({name: value})
-        with _translate_errors(self, upload.key):
-            post = self._client.generate_presigned_post(
-                self.bucket_name,
-                upload.key,
-                Fields=fields,
-                Conditions=conditions,
-                ExpiresIn=upload.expires_in,
-            )
-        return UploadInstruction(
-            method="POST",
-            url=post["url"],
-            fields=post["fields"],
-            expires_at=expires_at(upload.expires_in),
-        )
+        if self._signs_put(upload):
+            return self._signed_put(upload)
+        return self._signed_post(upload)
 
     def presign_download(
         self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
@@ -411,6 +398,82 @@ class S3Backend(StorageBackend):
             )
         return super().map_acl(acl)
 
+    def _signs_put(self, upload: UploadSpec) -> bool:
+        """Whether ``upload`` gets a PUT; refuses, with what to send, a PUT of unknown size."""
+        if self.upload_method == POST:
+            return False
+        if upload.size is not None:
+            return True
+        if self.upload_method == PUT:
+            raise UploadRefused(
+                f"The '{self.name}' storage takes uploads only as a PUT of a declared size "
+                "(it accepts no POST form): send the file's size in bytes as 'size'.",
+                backend=self.name,
+                key=upload.key,
+            )
+        return False
+
+    def _signed_put(self, upload: UploadSpec) -> UploadInstruction:
+        """A presigned PutObject of exactly ``upload.size`` bytes that only creates: SigV4 signs
+        every header below and ``Content-Length``, which the browser sets to the body's length
+        itself (so it is not among the headers to send)."""
+        headers = {"Content-Type": upload.content_type, "If-None-Match": "*"}
+        params: dict[str, Any] = {
+            "Bucket": self.bucket_name,
+            "Key": upload.key,
+            "ContentType": upload.content_type,
+            "ContentLength": upload.size,
+            "IfNoneMatch": "*",
+        }
+        if s3_acl := self.map_acl(upload.acl):
+            params["ACL"] = headers["x-amz-acl"] = s3_acl
+        if upload.checksum is not None:
+            param, header = PUT_CHECKSUMS[upload.checksum.algorithm]
+            params[param] = headers[header] = upload.checksum.value
+        expires_in = min(upload.expires_in, MAXIMUM_PRESIGN_EXPIRY)
+        with _translate_errors(self, upload.key):
+            url = self._client.generate_presigned_url(
+                "put_object", Params=params, ExpiresIn=expires_in
+            )
+        logger.debug(
+            "Signed a create-only PUT of %s bytes to key %s on backend %s",
+            upload.size,
+            upload.key,
+            self.name,
+        )
+        return UploadInstruction(
+            method="PUT", url=url, headers=headers, expires_at=expires_at(expires_in)
+        )
+
+    def _signed_post(self, upload: UploadSpec) -> UploadInstruction:
+        """A POST policy: the size range, key, type, ACL and checksum are its conditions."""
+        fields = {"Content-Type": upload.content_type}
+        conditions: list[Any] = [
+            {"Content-Type": upload.content_type},
+            ["content-length-range", 1, upload.max_size],
+        ]
+        if s3_acl := self.map_acl(upload.acl):
+            fields["acl"] = s3_acl
+            conditions.append({"acl": s3_acl})
+        # Every form field must match the policy, so a client can neither drop nor change these.
+        for name, value in _checksum_fields(upload.checksum).items():
+            fields[name] = value
+            conditions.append({name: value})
+        with _translate_errors(self, upload.key):
+            post = self._client.generate_presigned_post(
+                self.bucket_name,
+                upload.key,
+                Fields=fields,
+                Conditions=conditions,
+                ExpiresIn=upload.expires_in,
+            )
+        return UploadInstruction(
+            method="POST",
+            url=post["url"],
+            fields=post["fields"],
+            expires_at=expires_at(upload.expires_in),
+        )
+
     def _bucket_hint(self) -> str:
         return (
             f"Create the bucket '{self.bucket_name}', or correct AWS_BUCKET_NAME (or "
@@ -493,6 +556,26 @@ class S3Backend(StorageBackend):
         yield from origin_diagnoses(
             self.name, origins, lambda origin: cors_shortfall(rules, origin)
         )
+
+
+#: A declared checksum on a PUT: the ``put_object`` parameter and the header it signs.
+PUT_CHECKSUMS = {
+    "md5": ("ContentMD5", "Content-MD5"),
+    "sha256": ("ChecksumSHA256", "x-amz-checksum-sha256"),
+}
+
+
+def _checked_upload_method(value: str, name: str) -> str:
+    method = str(value).strip().lower()
+    if method not in UPLOAD_METHODS:
+        raise BackendConfigurationError(
+            f"The S3 backend configuration '{name}' has the upload method {value!r}; it must "
+            f"be one of {', '.join(UPLOAD_METHODS)}.",
+            hint="Set AWS_S3_UPLOAD_METHOD (or 'upload_method' in the configuration's OPTIONS) "
+            "to 'auto' (a create-only PUT when the size is declared, else a POST form), 'put' "
+            "(stores without POST uploads, such as Cloudflare R2) or 'post'.",
+        )
+    return method
 
 
 def _checksum_fields(checksum: Checksum | None) -> dict[str, str]:
