@@ -39,12 +39,25 @@ export function buildFormData(fields, file, filename) {
 }
 
 /**
- * The headers a PUT sends: exactly the instruction's.
+ * Headers only the browser sets (the Fetch standard's forbidden request headers): a storage
+ * may sign Content-Length, which the browser sends as the body's length itself.
+ */
+const BROWSER_SET_HEADERS = new Set([
+  "accept-charset", "accept-encoding", "access-control-request-headers",
+  "access-control-request-method", "connection", "content-length", "cookie", "date", "dnt",
+  "expect", "host", "keep-alive", "origin", "referer", "te", "trailer", "transfer-encoding",
+  "upgrade", "via",
+]);
+
+/**
+ * The headers a PUT sends: the instruction's, but for those only the browser may set.
  * @param {UploadInstruction["headers"]} headers
  * @returns {Array<[string, string]>}
  */
 export function putHeaderEntries(headers) {
-  return Object.entries(headers || {}).map(([name, value]) => [name, String(value)]);
+  return Object.entries(headers || {})
+    .filter(([name]) => !BROWSER_SET_HEADERS.has(name.toLowerCase()))
+    .map(([name, value]) => [name, String(value)]);
 }
 
 /**
