@@ -246,3 +246,69 @@ def test_reusing_an_instruction_without_checksum_overwrites_but_the_row_keeps_wh
     assert head["ETag"].strip('"') != row.etag  # storage changed under the completed row ...
     assert (row.size, row.etag) == (len(GOOD), hashlib.md5(GOOD, usedforsecurity=False).hexdigest())
     assert complete(api, upload).data == checked.data  # ... which completing again never adopts
+
+
+# The create-only PUT: an upload of declared size.
+
+
+def put(instruction: dict, body: bytes, **changed: str | None) -> requests.Response:
+    """PUT the bytes with the instruction's headers, some changed (``None`` drops a header)."""
+    headers = {**instruction["headers"], **changed}
+    headers = {name: value for name, value in headers.items() if value is not None}
+    return requests.put(instruction["url"], data=body, headers=headers, timeout=30)
+
+
+def test_a_second_put_to_a_completed_key_gets_412_and_the_bytes_stay(api, settings, localstack_s3):
+    upload = create(api, size=len(GOOD))
+    assert upload["upload"]["method"] == "PUT"
+    put(upload["upload"], GOOD).raise_for_status()
+    assert complete(api, upload).data["status"] == UploadState.COMPLETED
+
+    again = put(upload["upload"], EVIL)
+
+    assert refused(again, 412, "PreconditionFailed")
+    assert stored(localstack_s3, settings.AWS_BUCKET_NAME, upload["file_key"]) == GOOD
+
+
+def test_a_put_of_another_length_than_signed_is_refused(api, settings, localstack_s3):
+    upload = create(api, size=len(GOOD))
+
+    longer = put(upload["upload"], GOOD + b"!")
+    shorter = put(upload["upload"], GOOD[:-1])
+
+    assert refused(longer, 403, "SignatureDoesNotMatch")  # Content-Length is signed
+    assert refused(shorter, 403, "SignatureDoesNotMatch")
+    assert stored(localstack_s3, settings.AWS_BUCKET_NAME, upload["file_key"]) is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "header", "forged"),
+    [
+        ({"content_md5": md5_base64(GOOD)}, "Content-MD5", md5_base64(EVIL)),
+        ({"checksum_sha256": sha256_base64(GOOD)}, "x-amz-checksum-sha256", sha256_base64(EVIL)),
+    ],
+)
+def test_a_put_of_other_bytes_than_the_signed_checksum_is_refused(
+    api, settings, localstack_s3, declared, header, forged
+):
+    upload = create(api, size=len(GOOD), **declared)
+
+    other_bytes = put(upload["upload"], EVIL)
+    forged_header = put(upload["upload"], EVIL, **{header: forged})
+    dropped_header = put(upload["upload"], EVIL, **{header: None})
+
+    assert other_bytes.status_code == 400  # BadDigest (MD5), or the SHA-256 mismatch
+    assert refused(forged_header, 403, "SignatureDoesNotMatch")
+    assert refused(dropped_header, 403, "SignatureDoesNotMatch")
+    assert stored(localstack_s3, settings.AWS_BUCKET_NAME, upload["file_key"]) is None
+
+
+def test_dropping_if_none_match_breaks_the_signature(api, settings, localstack_s3):
+    upload = create(api, size=len(GOOD))
+
+    dropped = put(upload["upload"], GOOD, **{"If-None-Match": None})
+    other_type = put(upload["upload"], GOOD, **{"Content-Type": "text/html"})
+
+    assert refused(dropped, 403, "SignatureDoesNotMatch")
+    assert refused(other_type, 403, "SignatureDoesNotMatch")
+    assert stored(localstack_s3, settings.AWS_BUCKET_NAME, upload["file_key"]) is None
