@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    # Serves the upload widget's script (and the admin's) to browser tests on the live server.
+    "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     "s3_file_uploads",
