@@ -131,11 +131,42 @@ def abort_requests(page: Page) -> list[str]:
     return methods
 
 
+def cancel_and_wait_until_deleted(page: Page, demo: DemoServer, upload_id: str) -> None:
+    """Presses the Dashboard's cancel; the file leaves Uppy and the upload the server."""
+    page.locator(".uppy-StatusBar-actionCircleBtn[aria-label='Cancel']").click()
+    expect(page.locator(".uppy-Dashboard-Item")).to_have_count(0)
+    deadline = time.monotonic() + 15
+    while page.request.get(f"{demo.url}{demo.endpoint}{upload_id}/").status != 404:
+        assert time.monotonic() < deadline, "the cancelled upload was not deleted"
+        page.wait_for_timeout(100)
+
+
 def assert_stored_intact(demo: DemoServer, row: dict, path: Path) -> None:
     stored = demo.storage.read(row["file_key"])
     assert stored is not None, f"nothing stored under {row['file_key']}"
     assert len(stored) == path.stat().st_size
     assert hashlib.sha256(stored).digest() == hashlib.sha256(path.read_bytes()).digest()
+
+
+def assert_resumed_without_resending(
+    page: Page, demo: DemoServer, big: Path, upload_id: str, held: set[int], parts: PartLog
+) -> None:
+    """The upload completed as ``upload_id`` again, sending once each part storage lacked, in
+    the PartLog's current phase."""
+    success = wait_for_event(page, "upload-success", big.name)
+    sent = parts.sent(parts.phase)
+    assert success["id"] == upload_id
+    assert uppy_file(page, big.name)["djangoUpload"]["resumed"] is True
+    part_count = -(-big.stat().st_size // MULTIPART_PART_SIZE)
+    assert held and len(held) < part_count, held
+    assert set(sent) == set(range(1, part_count + 1)) - held, (sorted(sent), held)
+    assert max(sent.values()) == 1, sent
+    progress = events(page, "upload-progress", big.name)
+    assert progress[-1]["loaded"] == progress[-1]["total"] == big.stat().st_size
+    assert page.evaluate("Object.keys(localStorage).length") == 0, "a completed upload resumes"
+    row = uploads(page, demo)[upload_id]
+    assert row["state"] == "COMPLETED"
+    assert_stored_intact(demo, row, big)
 
 
 def test_uppy_dashboard_uploads_a_small_file_and_a_40_mb_file_in_parts(
@@ -184,7 +215,6 @@ def test_a_multipart_upload_whose_parts_failed_resumes_on_retry_without_resendin
     demo = uppy6_demo
     size = 6 * MULTIPART_PART_SIZE + 12345
     big = make_file(tmp_path, "uppy-retried.bin", size)
-    part_count = -(-size // MULTIPART_PART_SIZE)
     parts = PartLog(page)
     open_uppy_page(page, demo)
 
@@ -210,20 +240,34 @@ def test_a_multipart_upload_whose_parts_failed_resumes_on_retry_without_resendin
     page.unroute(from_fourth_part, refuse)
     parts.phase = "retry"
     page.locator(".uppy-StatusBar-actionBtn--retry").click()
-    success = wait_for_event(page, "upload-success", big.name)
+    assert_resumed_without_resending(page, demo, big, upload_id, held, parts)
 
-    assert success["id"] == upload_id
-    described = uppy_file(page, big.name)["djangoUpload"]
-    assert described["resumed"] is True
-    resent = parts.sent("retry")
-    assert set(resent) == set(range(1, part_count + 1)) - held, (sorted(resent), held)
-    assert max(resent.values()) == 1, resent
-    progress = events(page, "upload-progress", big.name)
-    assert progress[-1]["loaded"] == progress[-1]["total"] == size
-    assert page.evaluate("Object.keys(localStorage).length") == 0, "a completed upload resumes"
-    row = uploads(page, demo)[upload_id]
-    assert row["state"] == "COMPLETED"
-    assert_stored_intact(demo, row, big)
+
+def test_a_multipart_upload_cut_off_by_a_reload_resumes_when_the_same_file_is_added_again(
+    page: Page, uppy6_demo: DemoServer, tmp_path: Path
+):
+    demo = uppy6_demo
+    big = make_file(tmp_path, "uppy-reloaded.bin", 6 * MULTIPART_PART_SIZE)
+    parts = PartLog(page)
+    open_uppy_page(page, demo)
+    throttle_uploads(page, 24 * MiB)
+    add_files(page, big)
+    press_upload(page)
+    deadline = time.monotonic() + 60
+    while len(parts.stored) < 2:
+        assert time.monotonic() < deadline, f"only {len(parts.stored)} parts stored in 60 s"
+        page.wait_for_timeout(20)
+    upload_id = uppy_file(page, big.name)["djangoUpload"]["id"]
+
+    page.reload()
+    page.wait_for_function("window.__uppy !== undefined")
+    parts.phase = "after reload"
+    held = parts_held(page, demo, upload_id)
+    throttle_uploads(page, -1)
+    add_files(page, big)
+    press_upload(page)
+
+    assert_resumed_without_resending(page, demo, big, upload_id, held, parts)
 
 
 def test_cancelling_a_multipart_upload_in_the_dashboard_aborts_and_deletes_it(
@@ -246,13 +290,7 @@ def test_cancelling_a_multipart_upload_in_the_dashboard_aborts_and_deletes_it(
         page.wait_for_timeout(20)
     upload_id = uppy_file(page, big.name)["djangoUpload"]["id"]
     assert uploads(page, demo)[upload_id]["state"] == "AWAIT_COMPLETE"
-    page.locator(".uppy-StatusBar-actionCircleBtn[aria-label='Cancel']").click()
-
-    expect(page.locator(".uppy-Dashboard-Item")).to_have_count(0)
-    deadline = time.monotonic() + 15
-    while page.request.get(f"{demo.url}{demo.endpoint}{upload_id}/").status != 404:
-        assert time.monotonic() < deadline, "the cancelled upload was not deleted"
-        page.wait_for_timeout(100)
+    cancel_and_wait_until_deleted(page, demo, upload_id)
     assert aborts == ["POST"], "the plugin did not abort the multipart upload"
     assert not events(page, "upload-success", big.name)
     assert page.evaluate("Object.keys(localStorage).length") == 0, "a cancelled upload resumes"
@@ -278,3 +316,24 @@ def test_a_file_the_profile_refuses_shows_the_api_message_in_the_dashboard(
     )
     expect(page.locator(".uppy-StatusBar")).to_contain_text("Upload failed")
     assert not [u for u in uploads(page, demo).values() if u["filename"] == binary.name]
+
+
+def test_cancelling_a_single_upload_in_the_dashboard_deletes_it(
+    page: Page, uppy6_demo: DemoServer, tmp_path: Path
+):
+    demo = uppy6_demo
+    before = demo.storage.keys()
+    open_uppy_page(page, demo)
+    throttle_uploads(page, 2 * MiB)
+    single = make_file(tmp_path, "uppy-cancelled-single.bin", 12 * MiB)
+    add_files(page, single)
+    press_upload(page)
+    page.wait_for_function(
+        "() => window.__uppyEvents.some(e => e.type === 'upload-progress' && e.loaded > 0)"
+    )
+    upload = uppy_file(page, single.name)["djangoUpload"]
+    assert upload["multipart"] is False
+
+    cancel_and_wait_until_deleted(page, demo, upload["id"])
+    assert not events(page, "upload-success", single.name)
+    assert demo.storage.keys() == before
