@@ -8,17 +8,26 @@ the wording are the core's (:mod:`s3_file_uploads.cors`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 from typing import Any
 
 from s3_file_uploads import cors
 
 Rule = dict[str, Any]
 
-#: The rule a browser upload needs: POST for one-request uploads, PUT for parts, and the part
-#: ETags readable by the page.
+#: The rule a browser upload needs: POST for forms, PUT for create-only uploads and parts, the
+#: headers a PUT sends, and the part ETags readable by the page.
 CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
 CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
 CORS_EXPOSED_HEADERS = ("ETag",)
+#: The headers a create-only PUT (or a part) may carry: the preflight must allow each.
+CORS_REQUEST_HEADERS = (
+    "Content-Type",
+    "If-None-Match",
+    "x-amz-acl",
+    "Content-MD5",
+    "x-amz-checksum-sha256",
+)
 CORS_MAX_AGE = 3000
 #: Keys that do not make a rule another one: its origins, and the name S3 lets a rule carry.
 _NOT_THE_RULE = frozenset({"AllowedOrigins", "ID"})
@@ -45,7 +54,8 @@ class S3CorsRules(cors.CorsDialect[Rule]):
         methods = {m.upper() for m in rule.get("AllowedMethods", [])}
         exposed = {h.lower() for h in rule.get("ExposeHeaders", [])}
         missing = sorted(CORS_UPLOAD_METHODS - methods)
-        return missing + [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
+        missing += [h for h in CORS_EXPOSED_HEADERS if h.lower() not in exposed]
+        return missing + [f"header {h}" for h in _not_allowed(rule, CORS_REQUEST_HEADERS)]
 
     def upload_rule(self, origins: Sequence[str]) -> Rule:
         return upload_cors_rule(origins)
@@ -61,6 +71,13 @@ RULES = S3CorsRules()
 #: The names ``configure_cors``, ``check_storage`` and the tests use.
 cors_shortfall = RULES.shortfall
 merge_cors_rules = RULES.merged
+
+
+def _not_allowed(rule: Rule, headers: Sequence[str]) -> list[str]:
+    """Which ``headers`` the rule's ``AllowedHeaders`` (S3 allows one ``*`` per entry, as in
+    ``x-amz-*``) do not admit in a preflight."""
+    allowed = [pattern.lower() for pattern in rule.get("AllowedHeaders", [])]
+    return [h for h in headers if not any(fnmatchcase(h.lower(), p) for p in allowed)]
 
 
 def _rule_proper(rule: Rule) -> Rule:

@@ -17,7 +17,25 @@ def test_a_wildcard_origin_pattern_admits_a_subdomain_but_not_another_site():
 
 
 def test_a_rule_without_exposed_etag_is_not_enough_for_multipart():
-    rule = {"AllowedOrigins": [ORIGIN], "AllowedMethods": ["POST", "PUT"]}
+    rule = {"AllowedOrigins": [ORIGIN], "AllowedMethods": ["POST", "PUT"], "AllowedHeaders": ["*"]}
 
     assert cors_shortfall([rule], ORIGIN) == f"the rules admitting {ORIGIN} lack ETag"
     assert merge_cors_rules([rule], [ORIGIN]) == [rule, upload_cors_rule([ORIGIN])]
+
+
+def test_a_rule_must_allow_the_headers_of_a_create_only_put():
+    rule = {
+        "AllowedOrigins": [ORIGIN],
+        "AllowedMethods": ["POST", "PUT"],
+        "AllowedHeaders": ["content-type", "x-amz-*"],
+        "ExposeHeaders": ["ETag"],
+    }
+
+    assert cors_shortfall([rule], ORIGIN) == (
+        f"the rules admitting {ORIGIN} lack header If-None-Match, header Content-MD5"
+    )
+    assert merge_cors_rules([rule], [ORIGIN]) == [rule, upload_cors_rule([ORIGIN])]
+
+
+def test_the_upload_rule_allows_every_header_a_put_sends():
+    assert cors_shortfall([upload_cors_rule([ORIGIN])], ORIGIN) == ""
