@@ -89,6 +89,21 @@ def server_side(user, name: str, body: bytes, profile: str) -> UploadedFile:
     )
 
 
+def add_member(page: Page, name: str, folder: Path, *, save: str) -> None:
+    """Fill in a member's name, upload both files through their widgets, press ``save``."""
+    page.fill("#id_name", name)
+    upload_in_widget(page, "avatar", text_file(folder, "face.txt", b"a face"))
+    upload_in_widget(page, "resume", text_file(folder, "cv.txt", b"a life"))
+    page.click(save)
+
+
+def assert_added(member: Member, uploader) -> None:
+    """The member holds the files ``add_member`` chose, uploaded by ``uploader`` itself."""
+    assert (stored_bytes(member.avatar), stored_bytes(member.resume)) == (b"a face", b"a life")
+    assert (member.avatar.user, member.resume.user) == (uploader, uploader)
+    assert (member.avatar.profile, member.resume.profile) == ("avatar", "document")
+
+
 # The admin ------------------------------------------------------------------------------------
 
 
@@ -98,16 +113,10 @@ def test_the_admin_add_form_uploads_each_file_to_storage_and_saves(
     logged_in(page.context, client, live_server, admin_user)
     page.goto(f"{live_server.url}/admin/upload_field_app/member/add/")
 
-    page.fill("#id_name", "grace")
-    upload_in_widget(page, "avatar", text_file(tmp_path, "face.txt", b"a face"))
-    upload_in_widget(page, "resume", text_file(tmp_path, "cv.txt", b"a life"))
-    page.click("input[name=_save]")
+    add_member(page, "grace", tmp_path, save="input[name=_save]")
 
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-    member = Member.objects.select_related("avatar", "resume").get(name="grace")
-    assert (stored_bytes(member.avatar), stored_bytes(member.resume)) == (b"a face", b"a life")
-    assert (member.avatar.user, member.resume.user) == (admin_user, admin_user)
-    assert (member.avatar.profile, member.resume.profile) == ("avatar", "document")
+    assert_added(Member.objects.get(name="grace"), admin_user)
     expect(page.locator("#result_list")).to_contain_text("face.txt")
 
 
@@ -143,15 +152,10 @@ def test_a_plain_form_page_uploads_each_file_to_storage_and_saves(
     logged_in(page.context, client, live_server, user)
     page.goto(f"{live_server.url}/members/")
 
-    page.fill("#id_name", "ada")
-    upload_in_widget(page, "avatar", text_file(tmp_path, "face.txt", b"a face"))
-    upload_in_widget(page, "resume", text_file(tmp_path, "cv.txt", b"a life"))
-    page.click("button[type=submit]")
+    add_member(page, "ada", tmp_path, save="button[type=submit]")
 
     expect(page.locator("body")).to_contain_text(SAVED)
-    member = Member.objects.get(name="ada")
-    assert (stored_bytes(member.avatar), stored_bytes(member.resume)) == (b"a face", b"a life")
-    assert (member.avatar.user, member.resume.user) == (user, user)
+    assert_added(Member.objects.get(name="ada"), user)
 
 
 def test_cancel_stops_an_upload_and_leaves_the_field_as_it_was(
