@@ -22,7 +22,7 @@ from .deletion import discard_quietly
 from .errors import ObjectNotFound, StorageError, UploadRefused
 from .media_types import essence
 from .models import OPEN_STATES, UploadedFile, UploadState
-from .multipart import assemble
+from .multipart import COMPOSITE_SHA256, assemble
 from .plugins import hook
 from .profiles import get_profile
 from .quotas import QuotaExceeded
@@ -56,8 +56,12 @@ def complete_upload(upload: UploadedFile) -> Outcome:
     if upload.file_upload_state not in OPEN_STATES:
         return Outcome(upload, upload.failure_reason)
     storage = upload.storage
+    composite = ""
     if upload.is_multipart:
-        assemble(upload)
+        try:
+            composite = assemble(upload)
+        except UploadRefused as refusal:  # a part is not the bytes declared for it
+            return _refuse(upload, str(refusal))
     try:
         info = storage.stat(upload.get_file_key())
     except ObjectNotFound:
@@ -80,6 +84,8 @@ def complete_upload(upload: UploadedFile) -> Outcome:
         "completed_at": now,
         "modified": now,
     }
+    if composite and not upload.checksum:  # the whole object's, from its checked parts
+        changes.update(checksum_algorithm=COMPOSITE_SHA256, checksum=composite)
     try:
         moved = _complete_within_quota(upload, info, changes)
     except QuotaExceeded as exceeded:

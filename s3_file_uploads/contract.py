@@ -119,6 +119,9 @@ class Capabilities:
     acls: frozenset[str] = frozenset({PRIVATE})
     checksums: frozenset[str] = frozenset()
     server_side_io: bool = False
+    #: The algorithm (``sha256``) of the checksum the backend signs into each multipart part and
+    #: reports on :meth:`StorageBackend.list_parts`; empty when parts carry none.
+    part_checksum: str = ""
     #: Smallest part but the last, largest part, most parts (S3's rules by default).
     min_part_size: int = MINIMUM_UPLOAD_PART_SIZE
     max_part_size: int = MAXIMUM_UPLOAD_PART_SIZE
@@ -164,6 +167,19 @@ class NewObject:
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """One part to sign: its upload, number, exact size and, when the client declared one,
+    its checksum (in the backend's ``capabilities.part_checksum``)."""
+
+    key: str
+    upload_id: str
+    part_number: int
+    size: int
+    expires_in: int
+    checksum: Checksum | None = None
+
+
+@dataclass(frozen=True)
 class PartInstruction:
     """One signed part upload: a ``PUT`` of exactly ``size`` bytes of the file."""
 
@@ -191,6 +207,8 @@ class StoredPart:
     part_number: int
     size: int
     etag: str = ""
+    #: Base64, in ``capabilities.part_checksum``, as storage reports it; empty when it does not.
+    checksum: str = ""
 
 
 class StorageBackend(abc.ABC):
@@ -281,10 +299,15 @@ class StorageBackend(abc.ABC):
         """Begin a multipart upload of ``key``; return the backend's upload id."""
         raise NotImplementedError
 
-    def presign_part(
-        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
-    ) -> PartInstruction:
-        """Sign the ``PUT`` of one part of exactly ``size`` bytes (signed where the cloud can)."""
+    def presign_part(self, part: PartSpec | None = None, /, **fields: Any) -> PartInstruction:
+        """Sign one part: a :class:`PartSpec`, or its fields as keywords
+        (``key=..., upload_id=..., part_number=..., size=..., expires_in=...``)."""
+        return self.sign_part(part if part is not None else PartSpec(**fields))
+
+    def sign_part(self, part: PartSpec) -> PartInstruction:
+        """Sign the ``PUT`` of one part of exactly ``part.size`` bytes (signed where the cloud
+        can), and of exactly the bytes of ``part.checksum`` (in ``capabilities.part_checksum``)
+        when there is one."""
         raise NotImplementedError
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:

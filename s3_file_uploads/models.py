@@ -286,6 +286,23 @@ class QuotaLock(models.Model):
         return f"quota lock of user {self.user_id} in profile {self.profile}"
 
 
+class DeclaredPart(models.Model):
+    """The checksum the client declared for one part of a multipart upload, kept where the
+    server trusts it: complete holds the stored part to it, whatever storage enforced."""
+
+    upload = models.ForeignKey(UploadedFile, on_delete=models.CASCADE, related_name="+")
+    part_number = models.PositiveIntegerField()
+    checksum = models.CharField(max_length=128, help_text="Base64, in the backend's algorithm.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "part_number"], name="s3fu_one_declared_part")
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.part_number} of upload {self.upload_id}"
+
+
 class UploadNotCompleted(Exception):
     """Only a completed upload's bytes can be read on the server."""
 

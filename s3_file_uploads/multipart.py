@@ -1,20 +1,27 @@
 """Multipart uploads: plan the parts, sign them in batches, and assemble them on complete.
 
 The row remembers the backend's upload id, the declared size and the part size, so every part's
-exact length is the server's to compute; the client only ever names part numbers.
+exact length is the server's to compute; the client only ever names part numbers. Where the
+backend signs part checksums, the client declares each part's checksum as it asks for its
+signature: the server keeps it (:class:`~.models.DeclaredPart`), signs it into the part, and on
+complete holds every stored part to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from . import part_checksums
 from .conf import app_setting
-from .contract import Capabilities, PartInstruction, StoredPart
+from .contract import Capabilities, Checksum, PartInstruction, StoredPart
 from .errors import ObjectNotFound, UploadRefused
 from .models import UploadedFile
 
 #: Most parts signed by one request, so one request never signs thousands of URLs.
 MAX_PARTS_PER_BATCH = 100
+#: The row's ``checksum_algorithm`` of a multipart object's checksum of its parts' SHA-256s.
+COMPOSITE_SHA256 = "sha256-composite"
 
 
 class PartsMissing(Exception):
@@ -49,18 +56,34 @@ def plan_part_size(size: int, capabilities: Capabilities) -> int:
     return part_size
 
 
-def sign_parts(upload: UploadedFile, part_numbers: list[int]) -> list[PartInstruction]:
+def part_checksum_algorithm(upload: UploadedFile) -> str:
+    """The algorithm the client hashes each part in (``sha256``), or empty: no part checksums."""
+    return upload.storage.capabilities.part_checksum
+
+
+def sign_parts(
+    upload: UploadedFile, part_numbers: list[int], checksums: Mapping[int, str] | None = None
+) -> list[PartInstruction]:
+    """Sign ``part_numbers``; a part in ``checksums`` is recorded and signed with its checksum
+    (only where the backend signs part checksums: elsewhere they are not asked for)."""
     storage = upload.storage
-    return [
-        storage.presign_part(
-            key=upload.get_file_key(),
-            upload_id=upload.multipart_upload_id,
-            part_number=number,
-            size=upload.part_length(number),
-            expires_in=app_setting("UPLOAD_EXPIRY"),
-        )
-        for number in part_numbers
-    ]
+    algorithm = part_checksum_algorithm(upload)
+    checksums = dict(checksums or {}) if algorithm else {}
+    if checksums:
+        part_checksums.record(upload, checksums)
+    signed = []
+    for number in part_numbers:
+        part: dict[str, Any] = {
+            "key": upload.get_file_key(),
+            "upload_id": upload.multipart_upload_id,
+            "part_number": number,
+            "size": upload.part_length(number),
+            "expires_in": app_setting("UPLOAD_EXPIRY"),
+        }
+        if number in checksums:  # backends that sign none keep their keyword signature
+            part["checksum"] = Checksum(algorithm, checksums[number])
+        signed.append(storage.presign_part(**part))
+    return signed
 
 
 def stored_parts(upload: UploadedFile) -> list[StoredPart]:
@@ -69,26 +92,42 @@ def stored_parts(upload: UploadedFile) -> list[StoredPart]:
     )
 
 
-def assemble(upload: UploadedFile) -> None:
-    """Commit the stored parts into the object, or raise PartsMissing and change nothing."""
+def assemble(upload: UploadedFile) -> str:
+    """Commit the stored parts into the object, or raise PartsMissing and change nothing.
+
+    Every part with a declared checksum is held to it (:mod:`.part_checksums`): UploadRefused
+    when one is not, before assembly (the parts are discarded) or after it (the caller deletes
+    the object). Returns the object's composite checksum when every part has one, else empty.
+    """
     storage = upload.storage
     try:
         parts = {p.part_number: p for p in stored_parts(upload)}
     except ObjectNotFound:
-        return  # already assembled by an earlier or concurrent complete; stat will tell
+        return ""  # already assembled by an earlier or concurrent complete; stat will tell
     expected = range(1, upload.part_count + 1)
     missing = [n for n in expected if n not in parts]
     wrong_size = [n for n in expected if n in parts and parts[n].size != upload.part_length(n)]
     if missing or wrong_size:
         raise PartsMissing(missing, wrong_size)
+    ordered = [parts[n] for n in expected]
+    claims = part_checksums.declared(upload) if part_checksum_algorithm(upload) else {}
+    try:
+        unseen = part_checksums.hold_listed(upload, ordered, claims)
+    except UploadRefused:
+        storage.abort_multipart(key=upload.get_file_key(), upload_id=upload.multipart_upload_id)
+        raise
     try:
         storage.complete_multipart(
-            key=upload.get_file_key(),
-            upload_id=upload.multipart_upload_id,
-            parts=[parts[n] for n in expected],
+            key=upload.get_file_key(), upload_id=upload.multipart_upload_id, parts=ordered
         )
     except ObjectNotFound:
-        return  # a concurrent complete got there first
+        return ""  # a concurrent complete got there first
+    if unseen:
+        if not storage.capabilities.server_side_io:
+            return ""  # nothing can tell which bytes these parts hold
+        part_checksums.hold_read_back(upload, unseen, claims)
+    checksums = [p.checksum or claims.get(p.part_number, "") for p in ordered]
+    return part_checksums.composite(checksums) if all(checksums) else ""
 
 
 def plan_data(upload: UploadedFile, request: Any, urls: dict[str, str]) -> dict[str, Any]:
@@ -97,5 +136,6 @@ def plan_data(upload: UploadedFile, request: Any, urls: dict[str, str]) -> dict[
         "part_count": upload.part_count,
         "max_parts_per_request": MAX_PARTS_PER_BATCH,
         "concurrency": app_setting("MULTIPART_CONCURRENCY"),
+        "part_checksum": part_checksum_algorithm(upload) or None,
         **{name: request.build_absolute_uri(url) for name, url in urls.items()},
     }

@@ -242,21 +242,51 @@ def upload_data(upload: UploadedFile, request: Any) -> dict[str, Any]:
     }
 
 
+class DeclaredPartSerializer(serializers.Serializer):
+    """One part to sign with the checksum of its bytes (base64, in the plan's ``part_checksum``)."""
+
+    part_number = serializers.IntegerField(min_value=1)
+    checksum = serializers.CharField(max_length=128)
+
+    def validate_checksum(self, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError(
+                "Send the part's checksum in base64 (44 characters for SHA-256)."
+            ) from None
+        return value
+
+
 class PartNumbersSerializer(serializers.Serializer):
-    """The body of ``POST /<id>/parts/``: which parts to sign."""
+    """The body of ``POST /<id>/parts/``: which parts to sign, by number (``part_numbers``) or
+    each with its checksum (``parts``), or both; ``validated_data`` has both, merged."""
 
     part_numbers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_PARTS_PER_BATCH
+        child=serializers.IntegerField(min_value=1),
+        max_length=MAX_PARTS_PER_BATCH,
+        required=False,
+        default=list,
     )
+    parts = DeclaredPartSerializer(many=True, required=False, default=list)
 
-    def validate_part_numbers(self, value: list[int]) -> list[int]:
-        count = self.context["part_count"]
-        beyond = sorted({n for n in value if n > count})
-        if beyond:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        checksums = {part["part_number"]: part["checksum"] for part in attrs["parts"]}
+        numbers = sorted(set(attrs["part_numbers"]) | set(checksums))
+        if not numbers:
             raise serializers.ValidationError(
-                f"This upload has {count} parts; there is no part {beyond[0]}."
+                {"part_numbers": "Name at least one part, in part_numbers or parts."}
             )
-        return sorted(set(value))
+        if len(numbers) > MAX_PARTS_PER_BATCH:
+            raise serializers.ValidationError(
+                {"part_numbers": f"Sign at most {MAX_PARTS_PER_BATCH} parts per request."}
+            )
+        count = self.context["part_count"]
+        if beyond := [n for n in numbers if n > count]:
+            raise serializers.ValidationError(
+                {"part_numbers": f"This upload has {count} parts; there is no part {beyond[0]}."}
+            )
+        return {"part_numbers": numbers, "checksums": checksums}
 
 
 # 0.1.0's serializers, kept for projects that nest, extend or validate with them ----------------

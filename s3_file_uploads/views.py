@@ -25,7 +25,13 @@ from .deletion import NotOpen, abort_upload, delete_upload
 from .errors import AclNotSupported, UploadRefused
 from .field_values import sign_field_value
 from .models import OPEN_STATES, UploadedFile, UploadState
-from .multipart import PartsMissing, plan_data, sign_parts, stored_parts
+from .multipart import (
+    PartsMissing,
+    part_checksum_algorithm,
+    plan_data,
+    sign_parts,
+    stored_parts,
+)
 from .parsers import LimitedJSONParser, refuse_oversized_body
 from .permissions import permission_classes
 from .plugins import hook
@@ -273,7 +279,8 @@ class UploadedFilePartsView(MultipartView):
             data=request.data, context={"part_count": upload.part_count}
         )
         numbers.is_valid(raise_exception=True)
-        parts = sign_parts(upload, numbers.validated_data["part_numbers"])
+        signed = numbers.validated_data
+        parts = sign_parts(upload, signed["part_numbers"], signed["checksums"])
         return Response(
             {
                 "parts": [
@@ -291,6 +298,7 @@ class UploadedFilePartsView(MultipartView):
             {
                 "part_size": upload.part_size,
                 "part_count": upload.part_count,
+                "part_checksum": part_checksum_algorithm(upload) or None,
                 "parts": [
                     {"part_number": p.part_number, "size": p.size, "etag": p.etag} for p in parts
                 ],

@@ -6,6 +6,7 @@ bind key, upload id, part number and exact length; complete streams them into th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from s3_file_uploads.contract import StoredPart
+from s3_file_uploads.contract import Checksum, StoredPart
 from s3_file_uploads.errors import ObjectNotFound
 from s3_file_uploads.local import LocalBackend
 from s3_file_uploads.local.backend import (
@@ -64,6 +65,7 @@ def put_part(live_server, backend, upload_id, number, body, *, size=None, key=KE
         part_number=number,
         size=len(body) if size is None else size,
         expires_in=kwargs.pop("expires_in", 60),
+        checksum=kwargs.pop("checksum", None),
     )
     return requests.put(live_server.url + part.url, data=body, headers=dict(part.headers))
 
@@ -157,13 +159,37 @@ def test_tampered_expired_and_foreign_tokens_are_refused(live_server, backend):
     assert backend.list_parts(key=KEY, upload_id=upload_id) == []
 
 
+def sha256(body: bytes) -> Checksum:
+    return Checksum("sha256", base64.b64encode(hashlib.sha256(body).digest()).decode())
+
+
+def test_a_part_of_its_signed_checksum_is_stored_and_listed_with_it(live_server, backend):
+    upload_id = backend.start_multipart(key=KEY, content_type=TYPE, acl="private")
+    sent = put_part(live_server, backend, upload_id, 1, b"a" * 10, checksum=sha256(b"a" * 10))
+    assert sent.status_code == 200, sent.text
+    [listed] = backend.list_parts(key=KEY, upload_id=upload_id)
+    assert listed.checksum == sha256(b"a" * 10).value
+
+
+def test_a_part_of_other_bytes_than_its_signed_checksum_is_refused_while_streaming(
+    live_server, backend
+):
+    upload_id = backend.start_multipart(key=KEY, content_type=TYPE, acl="private")
+    sent = put_part(live_server, backend, upload_id, 1, b"b" * 10, checksum=sha256(b"a" * 10))
+    assert sent.status_code == 400
+    assert "sha256 checksum" in sent.json()["detail"]
+    assert sha256(b"a" * 10).value in sent.json()["detail"]
+    assert backend.list_parts(key=KEY, upload_id=upload_id) == []
+
+
 def test_a_part_sent_again_replaces_the_first(live_server, backend, store):
     upload_id = backend.start_multipart(key=KEY, content_type=TYPE, acl="private")
     first = put_part(live_server, backend, upload_id, 1, b"a" * 10)
     second = put_part(live_server, backend, upload_id, 1, b"b" * 10)
     assert first.headers["ETag"] != second.headers["ETag"]
     listed = backend.list_parts(key=KEY, upload_id=upload_id)
-    assert listed == [StoredPart(1, 10, second.headers["ETag"].strip('"'))]
+    checksum = base64.b64encode(hashlib.sha256(b"b" * 10).digest()).decode()
+    assert listed == [StoredPart(1, 10, second.headers["ETag"].strip('"'), checksum)]
     backend.complete_multipart(key=KEY, upload_id=upload_id, parts=listed)
     assert (store / KEY).read_bytes() == b"b" * 10
 

@@ -41,6 +41,7 @@ from s3_file_uploads.contract import (
     NewObject,
     ObjectInfo,
     PartInstruction,
+    PartSpec,
     StoredPart,
 )
 from s3_file_uploads.errors import BackendConfigurationError, ObjectNotFound
@@ -137,6 +138,7 @@ class LocalBackend(SignedLinkBackend):
         multipart=True,
         checksums=frozenset({"md5", "sha256"}),
         server_side_io=True,
+        part_checksum="sha256",
     )
     link_scope = LOCAL
     max_upload_expiry = MAXIMUM_UPLOAD_EXPIRY
@@ -323,29 +325,29 @@ class LocalBackend(SignedLinkBackend):
         write_json(staging / MANIFEST, manifest)
         return upload_id
 
-    def presign_part(
-        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
-    ) -> PartInstruction:
-        """A ``PUT`` under a token binding key, upload id, part number and exact length.
+    def sign_part(self, part: PartSpec) -> PartInstruction:
+        """A ``PUT`` under a token binding key, upload id, part number, exact length and, when
+        declared, the part's SHA-256.
 
         The query repeats the upload id and part number, as S3's part URLs do, for people and
         logs; the view refuses a URL whose query differs from its token.
         """
-        self._check_key(key)
-        _check_upload_id(upload_id)
+        self._check_key(part.key)
+        _check_upload_id(part.upload_id)
         grant = PartGrant(
             backend=self.name,
-            key=key,
-            upload_id=upload_id,
-            part_number=part_number,
-            size=size,
-            expires_at=int(time.time()) + expires_in,
+            key=part.key,
+            upload_id=part.upload_id,
+            part_number=part.part_number,
+            size=part.size,
+            expires_at=int(time.time()) + part.expires_in,
+            checksum=part.checksum.value if part.checksum else "",
         )
-        query = urlencode({"uploadId": upload_id, "partNumber": part_number})
+        query = urlencode({"uploadId": part.upload_id, "partNumber": part.part_number})
         return PartInstruction(
-            part_number=part_number,
+            part_number=part.part_number,
             url=f"{self.link(grant)}?{query}",
-            size=size,
+            size=part.size,
             expires_at=datetime.fromtimestamp(grant.expires_at, UTC),
         )
 
@@ -354,8 +356,9 @@ class LocalBackend(SignedLinkBackend):
 
         Raises :class:`WrongPartLength` unless ``length`` is the grant's exact size,
         :class:`ObjectNotFound` when the upload is no longer open (completed, aborted or never
-        started) and :class:`IncompleteUpload` when the body ends early. A part sent again
-        replaces the one stored, as on S3.
+        started), :class:`IncompleteUpload` when the body ends early and
+        :class:`ChecksumMismatch` when its bytes are not the SHA-256 the grant names. A part
+        sent again replaces the one stored, as on S3. Its SHA-256 is kept beside it.
         """
         if length != grant.size:
             raise WrongPartLength(
@@ -367,24 +370,32 @@ class LocalBackend(SignedLinkBackend):
         except (FileNotFoundError, NotADirectoryError):
             raise ObjectNotFound(grant.key) from None
         try:
-            size = 0
+            size, sha256 = 0, hashlib.sha256()
             with out:
                 while size < length:
                     chunk = stream.read(min(PART_CHUNK_SIZE, length - size))
                     if not chunk:
                         break
                     size += len(chunk)
+                    sha256.update(chunk)
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             if size != length:
                 raise IncompleteUpload(f"the body ended after {size} of {length} bytes")
+            checksum = base64.b64encode(sha256.digest()).decode()
+            if grant.checksum and checksum != grant.checksum:
+                raise ChecksumMismatch(
+                    f"part {grant.part_number}'s sha256 checksum is {checksum}, not the "
+                    f"declared {grant.checksum}"
+                )
             target = staging / _part_name(grant.part_number)
             try:
+                _checksum_path(target).write_text(checksum)
                 os.replace(temporary, target)
             except FileNotFoundError:
                 raise ObjectNotFound(grant.key) from None
-            return StoredPart(grant.part_number, size, _part_etag(target.stat()))
+            return StoredPart(grant.part_number, size, _part_etag(target.stat()), checksum)
         finally:
             temporary.unlink(missing_ok=True)
 
@@ -397,7 +408,10 @@ class LocalBackend(SignedLinkBackend):
                     if match := PART_NAME_RE.match(entry.name):
                         with contextlib.suppress(FileNotFoundError):
                             st = entry.stat()
-                            parts.append(StoredPart(int(match[1]), st.st_size, _part_etag(st)))
+                            checksum = _stored_checksum(Path(entry.path))
+                            parts.append(
+                                StoredPart(int(match[1]), st.st_size, _part_etag(st), checksum)
+                            )
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
         return sorted(parts, key=lambda part: part.part_number)
@@ -497,6 +511,18 @@ def _check_upload_id(upload_id: str) -> None:
 
 def _part_name(part_number: int) -> str:
     return f"{part_number:05d}.part"
+
+
+def _checksum_path(part: Path) -> Path:
+    """Where a part's SHA-256 is kept: beside it, written before the part is moved into place."""
+    return part.with_name(part.name + ".sha256")
+
+
+def _stored_checksum(part: Path) -> str:
+    try:
+        return _checksum_path(part).read_text()
+    except FileNotFoundError:
+        return ""
 
 
 def _part_etag(st: os.stat_result) -> str:

@@ -125,6 +125,8 @@ class PartGrant(Grant):
     part_number: int = field(metadata=_wire("n", int))
     size: int = field(metadata=_wire("s", int))
     expires_at: int = field(metadata=_wire("e", int))
+    #: The SHA-256 (base64) the part's bytes must have, when the client declared one.
+    checksum: str = field(default="", metadata=_wire("c"))
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,9 @@ def upload(request: HttpRequest, token: str, key: str) -> HttpResponse:
 def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
     """Stage one part of a multipart upload: 200 with its ETag, or a 4xx saying what to change.
 
-    The token binds the key, the upload id, the part number and the part's exact length; a
-    body of any other length is refused before a byte is stored.
+    The token binds the key, the upload id, the part number, the part's exact length and its
+    declared SHA-256: a body of any other length is refused before a byte is stored, one of
+    other bytes before the part is kept.
     """
     grant, backend = verify_link(
         PartGrant,
@@ -104,6 +105,11 @@ def upload_part(request: HttpRequest, token: str, key: str) -> HttpResponse:
         part = backend.receive_part(grant, request, length=length)
     except WrongPartLength as exc:
         return error(400, f"Refused: {exc}. Send exactly the bytes of this part.")
+    except ChecksumMismatch as exc:
+        return error(
+            400,
+            f"Refused: {exc}. Send the bytes whose checksum was signed, or sign the part again.",
+        )
     except ObjectNotFound:
         return error(404, "This multipart upload is no longer open: it was completed or aborted.")
     except IncompleteUpload as exc:

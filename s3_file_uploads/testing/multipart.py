@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 from urllib.parse import urljoin
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from ..errors import ObjectNotFound
+from ..models import UploadedFile
 from .api import api_client, create_upload
 from .content import sample_bytes
 from .fixtures import ConformanceFixtures
@@ -53,21 +55,35 @@ class MultipartConformance(ConformanceFixtures):
         numbers: list[int],
         storage_base_url: str,
     ) -> None:
-        """Sign parts ``numbers`` of the plan and PUT each its slice of ``body``."""
-        plan = created["multipart"]
-        signed = api.post(plan["parts_url"], {"part_numbers": numbers}, format="json")
-        assert signed.status_code == 200, signed.content
-        for part in signed.data["parts"]:
-            start = (part["part_number"] - 1) * plan["part_size"]
-            chunk = body[start : start + plan["part_size"]]
-            assert part["size"] == len(chunk)
-            put = requests.put(
-                urljoin(storage_base_url, part["url"]),
-                data=chunk,
-                headers=part["headers"],
-                timeout=60,
-            )
+        """Sign parts ``numbers`` of the plan (each with its checksum when the plan asks for
+        part checksums, as the browser client does) and PUT each its slice of ``body``."""
+        for part, chunk in self.sign_parts(api, created, body, numbers):
+            put = self.put_part(part, chunk, storage_base_url)
             assert put.status_code < 300, put.text
+
+    def sign_parts(
+        self, api: APIClient, created: dict[str, Any], body: bytes, numbers: list[int]
+    ) -> list[tuple[dict[str, Any], bytes]]:
+        """Each signed part of ``numbers`` with its slice of ``body``."""
+        plan = created["multipart"]
+        chunks = {n: body[(n - 1) * plan["part_size"] : n * plan["part_size"]] for n in numbers}
+        request: dict[str, Any] = {"part_numbers": numbers}
+        if plan.get("part_checksum"):
+            request = {
+                "parts": [{"part_number": n, "checksum": part_sha256(c)} for n, c in chunks.items()]
+            }
+        signed = api.post(plan["parts_url"], request, format="json")
+        assert signed.status_code == 200, signed.content
+        parts = [(part, chunks[part["part_number"]]) for part in signed.data["parts"]]
+        assert all(part["size"] == len(chunk) for part, chunk in parts)
+        return parts
+
+    def put_part(
+        self, part: dict[str, Any], chunk: bytes, storage_base_url: str
+    ) -> requests.Response:
+        return requests.put(
+            urljoin(storage_base_url, part["url"]), data=chunk, headers=part["headers"], timeout=60
+        )
 
     def test_multipart_upload_of_64_mib_in_8_mib_parts(
         self, multipart_api, settings, conformance_backend, storage_base_url
@@ -91,6 +107,51 @@ class MultipartConformance(ConformanceFixtures):
         location = multipart_api.get(created["file_path"])["Location"]
         got = requests.get(urljoin(storage_base_url, location), timeout=120)
         assert hashlib.sha256(got.content).digest() == hashlib.sha256(body).digest()
+
+    def test_parts_declared_with_checksums_complete_and_the_row_records_their_composite(
+        self, multipart_api, conformance_backend, storage_base_url
+    ):
+        if not conformance_backend.capabilities.part_checksum:
+            pytest.skip(f"the {conformance_backend.name} backend signs no part checksums")
+        part = conformance_backend.capabilities.min_part_size
+        body = sample_bytes(part * 2 + 7, seed=9)
+        created = self.start(multipart_api, body)
+        assert created["multipart"]["part_checksum"] == "sha256"
+        self.send_parts(multipart_api, created, body, [1, 2, 3], storage_base_url)
+
+        done = multipart_api.post(created["complete_url"])
+
+        assert done.status_code == 200, done.content
+        row = UploadedFile.objects.get(pk=created["id"])
+        chunks = [body[:part], body[part : 2 * part], body[2 * part :]]
+        assert row.checksum_algorithm == "sha256-composite"
+        assert row.checksum == composite_sha256(chunks)
+
+    def test_a_part_of_other_bytes_than_declared_is_refused_by_storage_or_on_complete(
+        self, multipart_api, conformance_backend, storage_base_url
+    ):
+        """Storage that enforces the signed checksum refuses the part; storage that does not
+        stores it, and complete refuses the upload: 400, the object gone, the row FAILED."""
+        if not conformance_backend.capabilities.part_checksum:
+            pytest.skip(f"the {conformance_backend.name} backend signs no part checksums")
+        part = conformance_backend.capabilities.min_part_size
+        body = sample_bytes(part + 5, seed=10)
+        created = self.start(multipart_api, body)
+        self.send_parts(multipart_api, created, body, [2], storage_base_url)
+        [(signed, chunk)] = self.sign_parts(multipart_api, created, body, [1])
+        other = bytes(b ^ 0xFF for b in chunk[:16]) + chunk[16:]
+
+        put = self.put_part(signed, other, storage_base_url)
+
+        if put.status_code >= 400:
+            assert put.status_code in (400, 403), put.text
+            return
+        done = multipart_api.post(created["complete_url"])
+        assert done.status_code == 400, done.content
+        assert "not the bytes declared" in done.data["detail"]
+        assert UploadedFile.objects.get(pk=created["id"]).file_upload_state == "FAILED"
+        with pytest.raises(ObjectNotFound):
+            conformance_backend.stat(created["file_key"])
 
     def test_resume_lists_stored_parts_and_sends_only_the_rest(
         self, multipart_api, conformance_backend, storage_base_url
@@ -158,3 +219,14 @@ class MultipartConformance(ConformanceFixtures):
         )
         assert refused.status_code == 400
         assert "no part 2" in str(refused.data)
+
+
+def part_sha256(chunk: bytes) -> str:
+    """A part's checksum as the client declares it: its SHA-256, in base64."""
+    return base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+
+
+def composite_sha256(chunks: list[bytes]) -> str:
+    """S3's composite checksum of parts: the SHA-256 of their SHA-256s, then ``-<count>``."""
+    digest = hashlib.sha256(b"".join(hashlib.sha256(c).digest() for c in chunks)).digest()
+    return f"{base64.b64encode(digest).decode()}-{len(chunks)}"

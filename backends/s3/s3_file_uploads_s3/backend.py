@@ -34,6 +34,7 @@ from s3_file_uploads.contract import (
     NewObject,
     ObjectInfo,
     PartInstruction,
+    PartSpec,
     StorageBackend,
     StoredPart,
     UploadInstruction,
@@ -129,6 +130,7 @@ class S3Backend(StorageBackend):
         acls=frozenset(ACLS),
         checksums=frozenset({"md5", "sha256"}),
         server_side_io=True,
+        part_checksum="sha256",
     )
 
     def __init__(
@@ -242,29 +244,39 @@ class S3Backend(StorageBackend):
             self._client.delete_object(Bucket=self.bucket_name, Key=key)
 
     def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
-        params = {"Bucket": self.bucket_name, "Key": key, "ContentType": content_type}
+        """Parts carry SHA-256 checksums, which S3 checks each part against, lists, and checks
+        again on complete; the object gets their composite checksum."""
+        params = {
+            "Bucket": self.bucket_name,
+            "Key": key,
+            "ContentType": content_type,
+            "ChecksumAlgorithm": "SHA256",
+        }
         if s3_acl := self.map_acl(acl):
             params["ACL"] = s3_acl
         with _translate_errors(self, key):
             return self._client.create_multipart_upload(**params)["UploadId"]
 
-    def presign_part(
-        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
-    ) -> PartInstruction:
-        """SigV4 signs ``content-length``, so the URL uploads exactly ``size`` bytes."""
-        with _translate_errors(self, key):
+    def sign_part(self, part: PartSpec) -> PartInstruction:
+        """SigV4 signs ``content-length``, so the URL uploads exactly ``part.size`` bytes, and
+        ``x-amz-checksum-sha256``, so S3 refuses other bytes (400 BadDigest)."""
+        params = {
+            "Bucket": self.bucket_name,
+            "Key": part.key,
+            "UploadId": part.upload_id,
+            "PartNumber": part.part_number,
+            "ContentLength": part.size,
+        }
+        headers = {}
+        if part.checksum is not None:
+            params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = part.checksum.value
+        expiry = min(part.expires_in, MAXIMUM_PRESIGN_EXPIRY)
+        with _translate_errors(self, part.key):
             url = self._client.generate_presigned_url(
-                "upload_part",
-                Params={
-                    "Bucket": self.bucket_name,
-                    "Key": key,
-                    "UploadId": upload_id,
-                    "PartNumber": part_number,
-                    "ContentLength": size,
-                },
-                ExpiresIn=min(expires_in, MAXIMUM_PRESIGN_EXPIRY),
+                "upload_part", Params=params, ExpiresIn=expiry
             )
-        return PartInstruction(part_number, url, size, expires_at=expires_at(expires_in))
+        signed_until = expires_at(part.expires_in)
+        return PartInstruction(part.part_number, url, part.size, signed_until, headers)
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
@@ -273,7 +285,12 @@ class S3Backend(StorageBackend):
             pages = paginator.paginate(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
             for page in pages:
                 parts.extend(
-                    StoredPart(p["PartNumber"], p["Size"], p["ETag"].strip('"'))
+                    StoredPart(
+                        p["PartNumber"],
+                        p["Size"],
+                        p["ETag"].strip('"'),
+                        p.get("ChecksumSHA256", ""),
+                    )
                     for p in page.get("Parts", [])
                 )
         return parts
@@ -284,9 +301,7 @@ class S3Backend(StorageBackend):
                 Bucket=self.bucket_name,
                 Key=key,
                 UploadId=upload_id,
-                MultipartUpload={
-                    "Parts": [{"PartNumber": p.part_number, "ETag": f'"{p.etag}"'} for p in parts]
-                },
+                MultipartUpload={"Parts": [_completed_part(p) for p in parts]},
             )
 
     def abort_multipart(self, *, key: str, upload_id: str) -> None:
@@ -586,6 +601,14 @@ def _checksum_fields(checksum: Checksum | None) -> dict[str, str]:
     if checksum.algorithm == "md5":
         return {"Content-MD5": checksum.value}
     return {"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-sha256": checksum.value}
+
+
+def _completed_part(part: StoredPart) -> dict[str, Any]:
+    """A part of CompleteMultipartUpload, with the checksum S3 listed for it: S3 checks each."""
+    completed = {"PartNumber": part.part_number, "ETag": f'"{part.etag}"'}
+    if part.checksum:
+        completed["ChecksumSHA256"] = part.checksum
+    return completed
 
 
 def _md5_from_etag(etag: str, head: dict[str, Any]) -> str | None:
