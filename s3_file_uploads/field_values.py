@@ -18,8 +18,10 @@ from .models import UploadedFile
 
 #: The purpose: a value signed for anything else never reads as a field value.
 SALT = "s3_file_uploads.field_value"
-#: How long a field value stays good after it was signed: an upload made at the top of a long
-#: form is still attachable when the form is sent hours later.
+#: How long a field value stays good after its upload last changed (completed, mostly): an
+#: upload made at the top of a long form is still attachable when the form is sent hours later.
+#: Dated by the row, not the clock, so the same upload always gets the same value (completing
+#: twice answers the same reply).
 MAX_AGE = 12 * 3600
 #: The owner of an upload made by nobody logged in (a user's owner is the user's pk).
 ANONYMOUS = None
@@ -59,7 +61,7 @@ def sign_field_value(upload: UploadedFile) -> str:
     for an upload already attached."""
     owner = ANONYMOUS if upload.user_id is None else str(upload.user_id)
     record = {"id": str(upload.pk), "profile": upload.profile, "owner": owner}
-    return signing.Signer(salt=SALT).sign_object({**record, "at": time.time()})
+    return signing.Signer(salt=SALT).sign_object({**record, "at": upload.modified.timestamp()})
 
 
 def read_field_value(value: str) -> FieldValue:
