@@ -315,6 +315,25 @@ def test_a_posted_file_without_a_known_user_is_an_anonymous_upload_not_an_orphan
     assert not UploadedFile.objects.orphaned().exists()
 
 
+def test_a_posted_file_kept_when_another_field_fails_is_sent_back_without_its_bytes(
+    on_local_disk, user
+):
+    files = {
+        "avatar-file": SimpleUploadedFile("me.txt", b"my face", "text/plain"),
+        "resume-file": SimpleUploadedFile("cv.txt", b"my life", "text/plain"),
+    }
+    failed = MemberForm({"name": ""}, files, user=user)
+    assert not failed.is_valid()
+    assert list(failed.errors) == ["name"]
+    shown = {name: rendered_value(failed, name) for name in ("avatar", "resume")}
+
+    form = form_for(user, **shown)
+
+    assert form.is_valid(), form.errors
+    assert form.save().avatar.filename == "me.txt"
+    assert UploadedFile.objects.count() == 2
+
+
 def test_a_posted_file_the_profile_refuses_is_a_form_error(on_local_disk, user):
     files = {"resume-file": SimpleUploadedFile("cv.pdf", b"%PDF-1.4", "application/pdf")}
     form = form_for(user, files=files)

@@ -11,7 +11,8 @@ const READY = "s3fuReady";
 
 /** @param {HTMLElement} root One `[data-s3fu-upload]` element. */
 function setUp(root) {
-  if (root.dataset[READY] || !root.dataset.endpoint) return;
+  // The admin's hidden template of an inline row is copied, not used: its copies are set up.
+  if (root.dataset[READY] || !root.dataset.endpoint || root.closest(".empty-form")) return;
   root.dataset[READY] = "1";
   const part = (/** @type {string} */ name) => root.querySelector(`[data-s3fu-${name}]`);
   const value = /** @type {HTMLInputElement} */ (part("value"));
