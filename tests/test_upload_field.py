@@ -115,13 +115,17 @@ def test_full_clean_accepts_a_completed_upload_of_the_fields_profile(profiled, a
     assert Member.objects.get(pk=member.pk).avatar.profile == "avatar"
 
 
+def refusals(member: Member) -> dict[str, list[str]]:
+    """What ``full_clean()`` says of each field it refuses."""
+    with pytest.raises(ValidationError) as refused:
+        member.full_clean()
+    return refused.value.message_dict
+
+
 def test_full_clean_refuses_an_upload_of_another_profile_naming_both(profiled, api):
     member = Member(avatar=upload(api, "document"), resume=upload(api, "document"))
 
-    with pytest.raises(ValidationError) as refused:
-        member.full_clean()
-
-    assert refused.value.message_dict["avatar"] == [
+    assert refusals(member)["avatar"] == [
         f'The upload "{member.avatar_id}" was made under the "document" profile; this field '
         'takes "avatar" uploads: upload the file with profile "avatar".'
     ]
@@ -130,10 +134,7 @@ def test_full_clean_refuses_an_upload_of_another_profile_naming_both(profiled, a
 def test_full_clean_refuses_a_pending_upload(profiled, api):
     member = Member(avatar=upload(api, "avatar", complete=False), resume=upload(api, "document"))
 
-    with pytest.raises(ValidationError) as refused:
-        member.full_clean()
-
-    assert refused.value.message_dict["avatar"] == [
+    assert refusals(member)["avatar"] == [
         f'The upload "{member.avatar_id}" is still awaiting completion; complete it before '
         "attaching it."
     ]
