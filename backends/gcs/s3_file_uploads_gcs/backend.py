@@ -110,14 +110,18 @@ SETTING_NAMES = {
 
 
 class GCSBackend(StorageBackend):
-    """Signs V4 POST policies for uploads and V4 signed GETs for downloads.
+    """Signs create-only V4 PUTs (or V4 POST policies) for uploads and V4 signed GETs for
+    downloads. Signing uses the credentials' private key, or the IAM signBlob API when they
+    hold none.
 
-    The POST policy carries ``content-length-range``, the key, the content type and (when the
-    bucket uses fine-grained ACLs) the ACL, so GCS itself refuses an upload that breaks them.
-    Signing uses the credentials' private key, or the IAM signBlob API when they hold none.
-
-    A declared MD5 is verified on complete against the MD5 GCS computes itself; a POST form
-    has no checksum field (neither ``Content-MD5`` nor ``x-goog-hash``), so nothing is signed.
+    An upload of a declared size is a V4-signed ``PUT`` whose signed headers are the exact
+    length (``Content-Length`` and ``x-goog-content-length-range``), the content type, the ACL
+    (with fine-grained ACLs), a declared ``Content-MD5`` and ``x-goog-if-generation-match: 0``:
+    GCS refuses other bytes, and a second PUT once the object exists (412), so the instruction
+    cannot replace what complete checked. Without a size, a POST policy carries
+    ``content-length-range``, the key, the type and the ACL; a POST form has no precondition and
+    no checksum field (neither ``Content-MD5`` nor ``x-goog-hash``), so complete compares a
+    declared MD5 with the one GCS computes itself.
     """
 
     #: The XML API's part rules are S3's: the contract's defaults.
@@ -213,7 +217,39 @@ class GCSBackend(StorageBackend):
         return messages
 
     def sign_upload(self, upload: UploadSpec) -> UploadInstruction:
-        # The checksum (md5) is not signed: see the class docstring; complete compares it.
+        if upload.size is not None:
+            return self._signed_put(upload)
+        return self._signed_post(upload)
+
+    def _signed_put(self, upload: UploadSpec) -> UploadInstruction:
+        """A V4 PUT that only creates, of exactly ``upload.size`` bytes; the browser sends
+        ``Content-Length`` (signed too) itself, so it is not among the headers to send."""
+        expires_in = _capped(upload.expires_in)
+        headers = {
+            "Content-Type": upload.content_type,
+            "x-goog-if-generation-match": "0",
+            "x-goog-content-length-range": f"{upload.size},{upload.size}",
+        }
+        if gcs_acl := self.map_acl(upload.acl):
+            headers["x-goog-acl"] = gcs_acl
+        if upload.checksum is not None:  # md5, the one algorithm declared in capabilities
+            headers["Content-MD5"] = upload.checksum.value
+        with _translate_errors(self, upload.key):
+            url = self._bucket.blob(upload.key).generate_signed_url(
+                version="v4",
+                method="PUT",
+                expiration=timedelta(seconds=expires_in),
+                api_access_endpoint=self._client.api_endpoint,
+                headers={**headers, "Content-Length": str(upload.size)},
+                **self._signing_kwargs(),
+            )
+        logger.debug(
+            "Signed a PUT if-generation-match 0 of key %s on backend %s", upload.key, self.name
+        )
+        return UploadInstruction("PUT", url, expires_at(expires_in), headers=headers)
+
+    def _signed_post(self, upload: UploadSpec) -> UploadInstruction:
+        """A POST policy: the size range, key, type and ACL are its conditions."""
         expires_in = _capped(upload.expires_in)
         # The SDK adds an exact-match condition for every field, so the type and ACL are signed.
         fields = {"Content-Type": upload.content_type}

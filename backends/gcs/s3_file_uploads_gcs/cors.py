@@ -15,17 +15,25 @@ from s3_file_uploads import cors
 Rule = dict[str, Any]
 
 CORS_METHODS = ("POST", "PUT", "GET", "HEAD")
+#: What a create-only PUT (or a part) sends, which a preflight must find in ``responseHeader``.
+CORS_REQUEST_HEADERS = (
+    "Content-Type",
+    "Content-MD5",
+    "x-goog-acl",
+    "x-goog-content-length-range",
+    "x-goog-if-generation-match",
+)
 #: GCS documents no wildcard for ``responseHeader``, so the ``x-goog-*`` headers are named.
 CORS_RESPONSE_HEADERS = (
-    "Content-Type",
+    *CORS_REQUEST_HEADERS,
     "ETag",
     "x-goog-resumable",
-    "x-goog-content-length-range",
     "x-goog-hash",
     "x-goog-generation",
 )
 CORS_MAX_AGE = 3600
-#: What browser uploads need from a rule: POST forms, PUT parts, and the part ETags readable.
+#: What browser uploads need from a rule: POST forms, PUT uploads and parts, the headers a PUT
+#: sends, and the part ETags readable.
 CORS_UPLOAD_METHODS = frozenset({"POST", "PUT"})
 CORS_EXPOSED_HEADERS = ("ETag",)
 
@@ -50,7 +58,10 @@ class GCSCorsRules(cors.CorsDialect[Rule]):
         methods = {m.upper() for m in rule.get("method", [])}
         exposed = {h.lower() for h in rule.get("responseHeader", [])}
         missing = sorted(CORS_UPLOAD_METHODS - methods)
-        return missing + [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
+        missing += [h for h in CORS_EXPOSED_HEADERS if not exposed & {h.lower(), "*"}]
+        return missing + [
+            f"header {h}" for h in CORS_REQUEST_HEADERS if not exposed & {h.lower(), "*"}
+        ]
 
     def upload_rule(self, origins: Sequence[str]) -> Rule:
         return upload_cors_rule(origins)

@@ -1,6 +1,7 @@
-"""Checksums on GCS against fake-gcs-server: nothing to sign (a POST form has no checksum field),
-the MD5 GCS computes itself on stat, and the complete step holding an upload to its declared MD5.
-GCS keeps no SHA-256 of an object: refused at create.
+"""Checksums on GCS against fake-gcs-server: nothing to sign in a POST form, the upload of
+unknown size (it has no checksum field; a PUT of declared size signs ``Content-MD5``:
+test_gcs_create_only_put.py), the MD5 GCS computes itself on stat, and the complete step holding
+an upload to its declared MD5. GCS keeps no SHA-256 of an object: refused at create.
 """
 
 from __future__ import annotations

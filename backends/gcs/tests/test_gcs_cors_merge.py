@@ -29,14 +29,28 @@ def test_a_new_origin_joins_the_upload_rule_instead_of_adding_one():
 
 
 def test_an_origin_a_rule_already_serves_for_uploads_adds_nothing():
-    wildcard = {"origin": ["*"], "method": ["POST", "PUT", "GET"], "responseHeader": ["ETag"]}
+    wildcard = {"origin": ["*"], "method": ["POST", "PUT", "GET"], "responseHeader": ["*"]}
 
     assert merge_cors_rules([wildcard], [ORIGIN]) == [wildcard]
 
 
 def test_shortfall_names_what_a_rule_lacks_for_uploads():
     assert cors_shortfall([OTHER], ORIGIN) == f"no CORS rule admits {ORIGIN}"
-    assert cors_shortfall([{**OTHER, "origin": [ORIGIN]}], ORIGIN) == (
-        f"the rules admitting {ORIGIN} lack POST, PUT, ETag"
+    assert cors_shortfall([{**OTHER, "origin": [ORIGIN]}], ORIGIN).startswith(
+        f"the rules admitting {ORIGIN} lack POST, PUT, ETag, header Content-Type"
     )
     assert cors_shortfall([upload_cors_rule([ORIGIN])], ORIGIN) == ""
+
+
+def test_a_rule_must_list_the_headers_a_create_only_put_sends():
+    rule = {
+        "origin": [ORIGIN],
+        "method": ["POST", "PUT"],
+        "responseHeader": ["Content-Type", "ETag", "x-goog-content-length-range"],
+    }
+
+    assert cors_shortfall([rule], ORIGIN) == (
+        f"the rules admitting {ORIGIN} lack header Content-MD5, header x-goog-acl, "
+        "header x-goog-if-generation-match"
+    )
+    assert merge_cors_rules([rule], [ORIGIN]) == [rule, upload_cors_rule([ORIGIN])]

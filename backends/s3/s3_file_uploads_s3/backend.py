@@ -450,15 +450,8 @@ class S3Backend(StorageBackend):
             url = self._client.generate_presigned_url(
                 "put_object", Params=params, ExpiresIn=expires_in
             )
-        logger.debug(
-            "Signed a create-only PUT of %s bytes to key %s on backend %s",
-            upload.size,
-            upload.key,
-            self.name,
-        )
-        return UploadInstruction(
-            method="PUT", url=url, headers=headers, expires_at=expires_at(expires_in)
-        )
+        logger.debug("Signed a PUT if-none-match * of key %s on backend %s", upload.key, self.name)
+        return UploadInstruction("PUT", url, expires_at(expires_in), headers=headers)
 
     def _signed_post(self, upload: UploadSpec) -> UploadInstruction:
         """A POST policy: the size range, key, type, ACL and checksum are its conditions."""
