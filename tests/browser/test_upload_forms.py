@@ -158,7 +158,7 @@ def test_a_plain_form_page_uploads_each_file_to_storage_and_saves(
     assert_added(Member.objects.get(name="ada"), user)
 
 
-def test_cancel_stops_an_upload_and_leaves_the_field_as_it_was(
+def test_cancel_stops_an_upload_deletes_it_and_leaves_the_field_as_it_was(
     page: Page, client, live_server, user, storage, tmp_path
 ):
     logged_in(page.context, client, live_server, user)
@@ -172,6 +172,11 @@ def test_cancel_stops_an_upload_and_leaves_the_field_as_it_was(
 
     expect(widget).to_have_attribute("data-state", "cancelled")
     assert widget.locator("input[name='avatar']").input_value() == ""
+    page.wait_for_function(
+        "url => fetch(url).then(reply => reply.json()).then(rows => rows.length === 0)",
+        arg=f"{live_server.url}/api/s3-file-uploads/",
+    )
+    assert not UploadedFile.objects.exists()
 
 
 # Refusals -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 //
 // Every widget on the page is set up once, including those a Django admin inline adds later.
 
-import { uploadFile } from "./upload.js";
+import { deleteUpload, uploadFile } from "./upload.js";
 
 const READY = "s3fuReady";
 
@@ -52,12 +52,17 @@ function setUp(root) {
     progress.value = 0;
     progress.hidden = cancel.hidden = false;
     say(`Uploading ${file.name}…`, "uploading");
+    const endpoint = /** @type {string} */ (root.dataset.endpoint);
+    const csrfToken = csrf?.value || undefined;
+    /** @type {{id: string, multipart?: unknown}|null} */
+    let created = null;
     try {
       const done = await uploadFile(file, {
-        endpoint: root.dataset.endpoint,
+        endpoint,
+        csrfToken,
         profile: root.dataset.profile,
-        csrfToken: csrf?.value || undefined,
         signal: controller.signal,
+        onCreated: (reply) => { created = reply; },
         onProgress: ({ loaded, total }) => { progress.value = total ? loaded / total : 0; },
       });
       value.value = done.field_value;
@@ -65,6 +70,8 @@ function setUp(root) {
       say(`Uploaded ${done.filename || file.name}.`, "done");
     } catch (error) {
       const cancelled = controller.signal.aborted;
+      // A cancelled single upload is deleted here; the client aborts a multipart one itself.
+      if (cancelled && created && !created.multipart) deleteUpload(endpoint, created.id, { csrfToken }).catch(() => {});
       say(cancelled ? "Cancelled." : String(/** @type {Error} */ (error).message || error), cancelled ? "cancelled" : "failed");
     } finally {
       if (running === controller) running = null;
