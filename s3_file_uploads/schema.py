@@ -165,6 +165,14 @@ class UploadFormSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.CharField(allow_blank=True))
 
 
+PART_CHECKSUM = serializers.ChoiceField(
+    choices=["sha256"],
+    allow_null=True,
+    help_text="The checksum each part is signed with: sign parts as `parts: [{part_number, "
+    "checksum}]`, the checksum the part's SHA-256 in base64. Null: name `part_numbers` only.",
+)
+
+
 class MultipartPlanSerializer(serializers.Serializer):
     """How a multipart upload is split; see docs/multipart.md."""
 
@@ -172,6 +180,7 @@ class MultipartPlanSerializer(serializers.Serializer):
     part_count = serializers.IntegerField()
     max_parts_per_request = serializers.IntegerField()
     concurrency = serializers.IntegerField(help_text="Parts a client should send at once.")
+    part_checksum = PART_CHECKSUM
     parts_url = serializers.URLField(help_text="POST to sign parts, GET to list stored parts.")
     abort_url = serializers.URLField()
 
@@ -249,6 +258,7 @@ class StoredPartsSerializer(serializers.Serializer):
 
     part_size = serializers.IntegerField()
     part_count = serializers.IntegerField()
+    part_checksum = PART_CHECKSUM
     parts = StoredPartSerializer(many=True)
 
 
@@ -498,7 +508,23 @@ if extend_schema:
             **UNSUPPORTED_BODY,
         },
         examples=[
-            OpenApiExample("Three parts", value={"part_numbers": [1, 2, 3]}, request_only=True)
+            OpenApiExample("Three parts", value={"part_numbers": [1, 2, 3]}, request_only=True),
+            OpenApiExample(
+                "Two parts with their checksums (the plan's part_checksum is sha256)",
+                value={
+                    "parts": [
+                        {
+                            "part_number": 1,
+                            "checksum": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+                        },
+                        {
+                            "part_number": 2,
+                            "checksum": "LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=",
+                        },
+                    ]
+                },
+                request_only=True,
+            ),
         ],
     )
     list_parts = _operation(

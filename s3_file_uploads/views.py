@@ -280,7 +280,10 @@ class UploadedFilePartsView(MultipartView):
         )
         numbers.is_valid(raise_exception=True)
         signed = numbers.validated_data
-        parts = sign_parts(upload, signed["part_numbers"], signed["checksums"])
+        try:
+            parts = sign_parts(upload, signed["part_numbers"], signed["checksums"])
+        except UploadRefused as refusal:  # storage asks for what the request did not name
+            raise ValidationError({"detail": str(refusal)}) from None
         return Response(
             {
                 "parts": [

@@ -180,13 +180,14 @@ def test_an_expired_instruction_is_refused(api, settings, localstack_s3):
 
 def test_a_part_url_takes_exactly_its_signed_length(api):
     upload = create(api, size=1000, multipart=True)
-    signed = api.post(api_url(f"{upload['id']}/parts/"), {"part_numbers": [1]}, format="json")
-    part = signed.data["parts"][0]
+    declared = {"parts": [{"part_number": 1, "checksum": sha256_base64(b"x" * 1000)}]}
+    signed = api.post(api_url(f"{upload['id']}/parts/"), declared, format="json")
+    part, headers = signed.data["parts"][0], signed.data["parts"][0]["headers"]
     assert part["size"] == 1000
 
-    longer = requests.put(part["url"], data=b"x" * 1001, timeout=30)
-    shorter = requests.put(part["url"], data=b"x" * 999, timeout=30)
-    exact = requests.put(part["url"], data=b"x" * 1000, timeout=30)
+    longer = requests.put(part["url"], data=b"x" * 1001, headers=headers, timeout=30)
+    shorter = requests.put(part["url"], data=b"x" * 999, headers=headers, timeout=30)
+    exact = requests.put(part["url"], data=b"x" * 1000, headers=headers, timeout=30)
 
     assert refused(longer, 403, "SignatureDoesNotMatch")  # Content-Length is signed (SigV4)
     assert refused(shorter, 403, "SignatureDoesNotMatch")

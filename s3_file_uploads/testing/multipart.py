@@ -57,33 +57,9 @@ class MultipartConformance(ConformanceFixtures):
     ) -> None:
         """Sign parts ``numbers`` of the plan (each with its checksum when the plan asks for
         part checksums, as the browser client does) and PUT each its slice of ``body``."""
-        for part, chunk in self.sign_parts(api, created, body, numbers):
-            put = self.put_part(part, chunk, storage_base_url)
+        for part, chunk in sign_parts(api, created, body, numbers):
+            put = put_part(part, chunk, storage_base_url)
             assert put.status_code < 300, put.text
-
-    def sign_parts(
-        self, api: APIClient, created: dict[str, Any], body: bytes, numbers: list[int]
-    ) -> list[tuple[dict[str, Any], bytes]]:
-        """Each signed part of ``numbers`` with its slice of ``body``."""
-        plan = created["multipart"]
-        chunks = {n: body[(n - 1) * plan["part_size"] : n * plan["part_size"]] for n in numbers}
-        request: dict[str, Any] = {"part_numbers": numbers}
-        if plan.get("part_checksum"):
-            request = {
-                "parts": [{"part_number": n, "checksum": part_sha256(c)} for n, c in chunks.items()]
-            }
-        signed = api.post(plan["parts_url"], request, format="json")
-        assert signed.status_code == 200, signed.content
-        parts = [(part, chunks[part["part_number"]]) for part in signed.data["parts"]]
-        assert all(part["size"] == len(chunk) for part, chunk in parts)
-        return parts
-
-    def put_part(
-        self, part: dict[str, Any], chunk: bytes, storage_base_url: str
-    ) -> requests.Response:
-        return requests.put(
-            urljoin(storage_base_url, part["url"]), data=chunk, headers=part["headers"], timeout=60
-        )
 
     def test_multipart_upload_of_64_mib_in_8_mib_parts(
         self, multipart_api, settings, conformance_backend, storage_base_url
@@ -138,10 +114,10 @@ class MultipartConformance(ConformanceFixtures):
         body = sample_bytes(part + 5, seed=10)
         created = self.start(multipart_api, body)
         self.send_parts(multipart_api, created, body, [2], storage_base_url)
-        [(signed, chunk)] = self.sign_parts(multipart_api, created, body, [1])
+        [(signed, chunk)] = sign_parts(multipart_api, created, body, [1])
         other = bytes(b ^ 0xFF for b in chunk[:16]) + chunk[16:]
 
-        put = self.put_part(signed, other, storage_base_url)
+        put = put_part(signed, other, storage_base_url)
 
         if put.status_code >= 400:
             assert put.status_code in (400, 403), put.text
@@ -230,3 +206,28 @@ def composite_sha256(chunks: list[bytes]) -> str:
     """S3's composite checksum of parts: the SHA-256 of their SHA-256s, then ``-<count>``."""
     digest = hashlib.sha256(b"".join(hashlib.sha256(c).digest() for c in chunks)).digest()
     return f"{base64.b64encode(digest).decode()}-{len(chunks)}"
+
+
+def sign_parts(
+    api: APIClient, created: dict[str, Any], body: bytes, numbers: list[int]
+) -> list[tuple[dict[str, Any], bytes]]:
+    """Each signed part of ``numbers`` with its slice of ``body``."""
+    plan = created["multipart"]
+    chunks = {n: body[(n - 1) * plan["part_size"] : n * plan["part_size"]] for n in numbers}
+    request: dict[str, Any] = {"part_numbers": numbers}
+    if plan.get("part_checksum"):
+        request = {
+            "parts": [{"part_number": n, "checksum": part_sha256(c)} for n, c in chunks.items()]
+        }
+    signed = api.post(plan["parts_url"], request, format="json")
+    assert signed.status_code == 200, signed.content
+    parts = [(part, chunks[part["part_number"]]) for part in signed.data["parts"]]
+    assert all(part["size"] == len(chunk) for part, chunk in parts)
+    return parts
+
+
+def put_part(part: dict[str, Any], chunk: bytes, storage_base_url: str) -> requests.Response:
+    """PUT ``chunk`` as the signed ``part`` says, headers and all."""
+    return requests.put(
+        urljoin(storage_base_url, part["url"]), data=chunk, headers=part["headers"], timeout=60
+    )

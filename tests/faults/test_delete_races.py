@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-import requests
 from botocore.exceptions import ClientError
 from django.core.management import call_command
 
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.testing import api_client, create_upload
+from s3_file_uploads.testing.multipart import put_part, sign_parts
 
 from ..servers.moto import s3_client
 from .conftest import create_and_send, run_in_threads
@@ -104,10 +104,8 @@ def test_abort_during_a_multipart_complete_leaves_a_failed_row_and_no_object(
     created = create_upload(api, filename="big.bin", size=len(body), multipart=True)
     plan = created["multipart"]
     numbers = list(range(1, plan["part_count"] + 1))
-    signed = api.post(plan["parts_url"], {"part_numbers": numbers}, format="json").json()
-    for part in signed["parts"]:
-        start = (part["part_number"] - 1) * plan["part_size"]
-        sent = requests.put(part["url"], data=body[start : start + part["size"]], timeout=30)
+    for part, chunk in sign_parts(api, created, body, numbers):  # with their checksums
+        sent = put_part(part, chunk, "")
         assert sent.status_code == 200, sent.text
 
     def abort():

@@ -149,6 +149,7 @@ class S3Backend(StorageBackend):
         upload_method: str = AUTO,
         timeout: float = 10,
         assemble_timeout: float = 300,
+        part_checksums: bool = True,
     ) -> None:
         super().__init__(name=name)
         if not bucket_name:
@@ -162,6 +163,8 @@ class S3Backend(StorageBackend):
         self.upload_method = _checked_upload_method(upload_method, name)
         if not object_acls:
             self.capabilities = dataclasses.replace(self.capabilities, acls=frozenset({PRIVATE}))
+        if not part_checksums:  # for clients that cannot hash parts: S3 then asks for none
+            self.capabilities = dataclasses.replace(self.capabilities, part_checksum="")
         session = boto3.session.Session(
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
@@ -244,14 +247,16 @@ class S3Backend(StorageBackend):
             self._client.delete_object(Bucket=self.bucket_name, Key=key)
 
     def start_multipart(self, *, key: str, content_type: str, acl: str) -> str:
-        """Parts carry SHA-256 checksums, which S3 checks each part against, lists, and checks
-        again on complete; the object gets their composite checksum."""
+        """Unless the ``part_checksums`` option is off, parts carry SHA-256 checksums, which S3
+        checks each part against, lists, and checks again on complete; the object gets their
+        composite checksum."""
         params = {
             "Bucket": self.bucket_name,
             "Key": key,
             "ContentType": content_type,
-            "ChecksumAlgorithm": "SHA256",
         }
+        if self.capabilities.part_checksum:
+            params["ChecksumAlgorithm"] = "SHA256"
         if s3_acl := self.map_acl(acl):
             params["ACL"] = s3_acl
         with _translate_errors(self, key):
@@ -270,6 +275,11 @@ class S3Backend(StorageBackend):
         headers = {}
         if part.checksum is not None:
             params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = part.checksum.value
+        elif self.capabilities.part_checksum:
+            raise UploadRefused(
+                f"Part {part.part_number} needs its checksum: on this S3 storage every part "
+                "carries its SHA-256. Name it in 'parts' as {part_number, checksum (base64)}."
+            )
         expiry = min(part.expires_in, MAXIMUM_PRESIGN_EXPIRY)
         with _translate_errors(self, part.key):
             url = self._client.generate_presigned_url(
