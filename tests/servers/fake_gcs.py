@@ -33,6 +33,16 @@ def fake_gcs_binary() -> Path:
     return binaries[0]
 
 
+#: Request headers a browser sends that the emulator's CORS allowlist must admit.
+PUT_HEADERS = (
+    "x-goog-resumable",
+    "x-goog-if-generation-match",
+    "x-goog-content-length-range",
+    "x-goog-acl",
+    "Content-MD5",
+)
+
+
 def fake_gcs_argv(port: int, *extra: str) -> list[str]:
     """fake-gcs-server in memory on ``127.0.0.1:port``, with the public host signed URLs need."""
     return [
@@ -43,7 +53,8 @@ def fake_gcs_argv(port: int, *extra: str) -> list[str]:
         "-backend", "memory",
         "-public-host", f"127.0.0.1:{port}",
         "-external-url", f"http://127.0.0.1:{port}",
-        "-cors-headers", "x-goog-resumable",
+        # The headers a create-only PUT sends, besides Content-Type (allowed by default).
+        "-cors-headers", ",".join(PUT_HEADERS),
         *extra,
     ]  # fmt: skip
 
