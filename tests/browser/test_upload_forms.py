@@ -143,6 +143,25 @@ def test_the_admin_change_form_shows_the_current_files_keeps_one_and_replaces_th
     assert member.resume.filename == "cv.txt"
 
 
+def test_an_admin_inline_row_added_in_the_page_uploads_through_its_widget(
+    page: Page, client, live_server, admin_user, storage, tmp_path
+):
+    member = Member.objects.create(
+        name="grace", resume=server_side(admin_user, "cv.txt", b"a life", "document")
+    )
+    logged_in(page.context, client, live_server, admin_user)
+    page.goto(f"{live_server.url}/admin/upload_field_app/member/{member.pk}/change/")
+
+    page.click(".add-row a")
+    upload_in_widget(page, "attachments-0-file", text_file(tmp_path, "notes.txt", b"notes"))
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    attachment = member.attachments.get()
+    assert stored_bytes(attachment.file) == b"notes"
+    assert attachment.file.user == admin_user
+
+
 # A plain form page ----------------------------------------------------------------------------
 
 

@@ -17,3 +17,13 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Attachment(models.Model):
+    """A member's further files, edited as an inline of the member in the admin."""
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="attachments")
+    file = UploadField(profile="document", on_delete=models.DO_NOTHING)
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.file}"
