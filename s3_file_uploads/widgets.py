@@ -62,6 +62,10 @@ class UploadWidget(forms.Widget):
             profile=self.profile,
             accept="" if "*/*" in types else ",".join(types),
             file_name=f"{name}-file",
+            # The attributes a form gives the widget (class, disabled...) go to the file input.
+            file_attrs={
+                key: value for key, value in context["widget"]["attrs"].items() if key != "id"
+            },
             clear_name=f"{name}-clear",
             script=static("s3_file_uploads/widget.js"),
         )

@@ -119,6 +119,21 @@ def test_every_model_form_gets_the_upload_field_and_its_widget():
     assert form.is_multipart()
 
 
+def test_the_widget_gives_the_file_input_the_forms_attributes_and_the_profiles_types(settings):
+    settings.S3_FILE_UPLOADS = {"PROFILES": {"avatar": TEXT}}
+    form = forms.modelform_factory(
+        Member, fields=["avatar"], widgets={"avatar": UploadWidget(attrs={"class": "wide"})}
+    )()
+
+    html = str(form["avatar"])
+
+    assert re.search(
+        r'<input type="file" name="avatar-file" id="id_avatar-file"[^>]* class="wide"', html
+    )
+    assert '<label for="id_avatar-file"' in form["avatar"].label_tag()
+    assert 'accept="text/plain"' in html
+
+
 # Refused --------------------------------------------------------------------------------------
 
 
