@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import {
@@ -25,6 +25,7 @@ import {
   uploadFile,
   usableResumeEntry,
 } from "../s3_file_uploads/static/s3_file_uploads/upload.js";
+import { partHasher, sha256Base64, toBase64 } from "../s3_file_uploads/static/s3_file_uploads/upload/multipart/checksum.js";
 
 describe("multipart helpers", () => {
   test("multipart is asked for when forced or over the threshold, else the server decides", () => {
@@ -95,7 +96,7 @@ describe("multipart helpers", () => {
     assert.deepEqual(entry, {
       version: 1, endpoint: "http://app/api/", uploadId: "u1", completeUrl: "http://app/api/u1/complete/",
       partsUrl: "http://app/api/u1/parts/", abortUrl: "http://app/api/u1/abort/", partSize: 10, partCount: 3,
-      size: 25, concurrency: 4, maxPartsPerRequest: 100, savedAt: 1000,
+      size: 25, concurrency: 4, maxPartsPerRequest: 100, partChecksum: null, savedAt: 1000,
     });
     const wanted = { endpoint: "http://app/api/", size: 25, now: 2000 };
     assert.equal(usableResumeEntry(entry, wanted), entry);
@@ -154,8 +155,8 @@ class MemoryStore {
  * `faults` make chosen requests fail, `delay` keeps parts in flight long enough to overlap.
  */
 class FakeCloud {
-  constructor({ partSize = 1000, concurrency = 3, maxPartsPerRequest = 100, delay = 5 } = {}) {
-    Object.assign(this, { partSize, concurrency, maxPartsPerRequest, delay });
+  constructor({ partSize = 1000, concurrency = 3, maxPartsPerRequest = 100, delay = 5, partChecksum = null } = {}) {
+    Object.assign(this, { partSize, concurrency, maxPartsPerRequest, delay, partChecksum });
     this.uploads = new Map();
     this.log = [];
     this.faults = [];
@@ -211,7 +212,7 @@ class FakeCloud {
       const wanted = JSON.parse(body);
       const id = `u${this.nextId++}`;
       const multipart = wanted.multipart ?? wanted.size > 3000;
-      const upload = { id, size: wanted.size, parts: new Map(), state: "AWAIT_COMPLETE", request: wanted, signed: [] };
+      const upload = { id, size: wanted.size, parts: new Map(), state: "AWAIT_COMPLETE", request: wanted, signed: [], declared: new Map() };
       this.uploads.set(id, upload);
       if (!multipart) {
         return reply(201, { id, upload: { method: "PUT", url: `${this.base}/storage/${id}/0`, headers: {} }, complete_url: `${this.endpoint}${id}/complete/`, multipart: false });
@@ -221,7 +222,7 @@ class FakeCloud {
         id, upload: null, complete_url: `${this.endpoint}${id}/complete/`,
         multipart: {
           part_size: this.partSize, part_count: upload.partCount, concurrency: this.concurrency,
-          max_parts_per_request: this.maxPartsPerRequest,
+          max_parts_per_request: this.maxPartsPerRequest, part_checksum: this.partChecksum,
           parts_url: `${this.endpoint}${id}/parts/`, abort_url: `${this.endpoint}${id}/abort/`,
         },
       });
@@ -232,7 +233,9 @@ class FakeCloud {
     const partLength = (n) => (n < upload.partCount ? this.partSize : upload.size - this.partSize * (upload.partCount - 1));
 
     if (match?.[2] === "parts" && request.method === "POST") {
-      const { part_numbers: numbers } = JSON.parse(body);
+      const { part_numbers: named = [], parts: declared = [] } = JSON.parse(body);
+      for (const { part_number: n, checksum } of declared) upload.declared.set(n, checksum);
+      const numbers = [...named, ...declared.map((p) => p.part_number)];
       upload.signed.push(numbers);
       return reply(200, {
         parts: numbers.map((n) => ({ part_number: n, method: "PUT", url: `${this.base}/storage/${upload.id}/${n}`, size: partLength(n), headers: { "x-part": String(n) } })),
@@ -240,7 +243,7 @@ class FakeCloud {
     }
     if (match?.[2] === "parts") {
       return reply(200, {
-        part_size: this.partSize, part_count: upload.partCount,
+        part_size: this.partSize, part_count: upload.partCount, part_checksum: this.partChecksum,
         parts: [...upload.parts].sort(([a], [b]) => a - b).map(([n, bytes]) => ({ part_number: n, size: bytes.length, etag: "e" })),
       });
     }
@@ -257,6 +260,9 @@ class FakeCloud {
       }
       if (request.headers["x-part"] !== String(n)) return reply(400, { detail: "headers not sent" });
       if (body.length !== partLength(n)) return reply(400, { detail: `part ${n} must be ${partLength(n)} bytes` });
+      if (this.partChecksum && upload.declared.get(n) !== createHash("sha256").update(body).digest("base64")) {
+        return reply(400, { detail: "BadDigest: the part's bytes are not its signed checksum" });
+      }
       upload.parts.set(n, body);
       return reply(200, {}, { ETag: '"e"' });
     }
@@ -472,5 +478,67 @@ describe("multipart uploads (real HTTP on loopback)", () => {
     cloud.fault((r) => r.method === "PUT" && r.part === 1);
     await assert.rejects(upload(file, { retries: 0, resume: false }));
     assert.equal(store.items.size, 0);
+  });
+});
+
+describe("part checksums", () => {
+  const sha256 = (bytes) => createHash("sha256").update(bytes).digest("base64");
+
+  test("a part's checksum is the SHA-256 of its bytes in base64, as Node computes it", async () => {
+    assert.equal(await sha256Base64(new TextEncoder().encode("abc")), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    const bytes = randomBytes(100_000);
+    assert.equal(await sha256Base64(bytes), sha256(bytes));
+    assert.equal(toBase64(new Uint8Array([0, 255, 62, 63])), "AP8+Pw==");
+  });
+
+  test("the hasher hashes each part's own slice once, and none when the plan asks for none", async () => {
+    const bytes = randomBytes(2500);
+    const file = new File([bytes], "f.bin");
+    const hasher = partHasher(file, partRanges(2500, 1000), "sha256");
+    const [third, first, again] = await Promise.all([hasher.get(3), hasher.get(1), hasher.get(3)]);
+    assert.equal(first, sha256(bytes.subarray(0, 1000)));
+    assert.equal(third, sha256(bytes.subarray(2000)));
+    assert.equal(again, third);
+    assert.equal(partHasher(file, partRanges(2500, 1000), null), null);
+    assert.throws(() => partHasher(file, [], "md5"), /md5 part checksums, which this client cannot compute/);
+  });
+
+  describe("uploads whose plan asks for sha256 part checksums (real HTTP on loopback)", () => {
+    const cloud = new FakeCloud({ partChecksum: "sha256" });
+    const store = new MemoryStore();
+    before(() => cloud.listen());
+    after(() => cloud.close());
+    const upload = (file, options = {}) => uploadFile(file, { endpoint: cloud.endpoint, resumeStore: store, backoff: { baseDelay: 5, maxDelay: 20 }, ...options });
+
+    test("every part is signed with the SHA-256 of its bytes, and storage holds the file", async () => {
+      const bytes = randomBytes(4500);
+      const done = await upload(new File([bytes], "a.bin", { lastModified: 1 }), { signBatchSize: 2 });
+
+      assert.equal(done.status, "COMPLETED");
+      const sent = cloud.uploads.get(done.id);
+      assert.ok(sent.bytes.equals(bytes));
+      assert.deepEqual([...sent.declared.keys()].sort(), [1, 2, 3, 4, 5]);
+      for (const [n, checksum] of sent.declared) assert.equal(checksum, sha256(bytes.subarray((n - 1) * 1000, n * 1000)));
+    });
+
+    test("a resumed upload learns from the parts listing that its parts carry checksums", async () => {
+      const bytes = randomBytes(3200);
+      const file = new File([bytes], "b.bin", { lastModified: 2 });
+      cloud.fault((r) => r.method === "PUT" && r.part === 3);
+      await assert.rejects(upload(file, { retries: 0, concurrency: 1 }));
+      const key = [...store.items.keys()][0];
+      const { partChecksum, ...older } = JSON.parse(store.getItem(key)); // saved by an older client
+      assert.equal(partChecksum, "sha256");
+      store.setItem(key, JSON.stringify(older));
+      cloud.uploads.get(older.uploadId).declared.clear();
+
+      const done = await upload(file);
+
+      assert.equal(done.status, "COMPLETED");
+      assert.ok(cloud.uploads.get(done.id).bytes.equals(bytes));
+      const declared = cloud.uploads.get(done.id).declared;
+      assert.deepEqual([...declared.keys()].sort(), [3, 4], "only the parts sent again");
+      assert.equal(declared.get(4), sha256(bytes.subarray(3000)));
+    });
   });
 });

@@ -113,15 +113,19 @@ export function fileUrl(endpoint, id, { inline = false } = {}) {
 }
 
 /**
- * Signs parts of a multipart upload: one PUT instruction per part number.
+ * Signs parts of a multipart upload: one PUT instruction per part number, each signed with
+ * its checksum when `checksums` (in the order of `partNumbers`) are given.
  * @param {string} partsUrl
  * @param {number[]} partNumbers
- * @param {DjangoOptions} [options]
+ * @param {DjangoOptions & {checksums?: string[]|null}} [options]
  * @returns {Promise<PartInstruction[]>}
  */
-export async function signParts(partsUrl, partNumbers, { csrfToken, signal, fetchOptions = {} } = {}) {
+export async function signParts(partsUrl, partNumbers, { csrfToken, signal, fetchOptions = {}, checksums } = {}) {
+  const json = checksums
+    ? { parts: partNumbers.map((number, i) => ({ part_number: number, checksum: checksums[i] })) }
+    : { part_numbers: partNumbers };
   const { data } = await requestJson(partsUrl, {
-    ...fetchOptions, method: "POST", json: { part_numbers: partNumbers }, csrfToken, signal, phase: "request",
+    ...fetchOptions, method: "POST", json, csrfToken, signal, phase: "request",
   });
   return data?.parts ?? [];
 }

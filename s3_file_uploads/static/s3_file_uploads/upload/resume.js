@@ -58,6 +58,7 @@ export function resumeEntry(created, endpoint, size, now = Date.now()) {
     size,
     concurrency: plan.concurrency,
     maxPartsPerRequest: plan.max_parts_per_request,
+    partChecksum: plan.part_checksum ?? null,
     savedAt: now,
   };
 }
@@ -161,6 +162,7 @@ export async function storedParts(entry, options) {
     const data = await listParts(entry.partsUrl, options);
     if (data?.part_size) entry.partSize = data.part_size;
     if (data?.part_count) entry.partCount = data.part_count;
+    if (data && "part_checksum" in data) entry.partChecksum = data.part_checksum;
     return Array.isArray(data?.parts) ? data.parts : [];
   } catch (error) {
     if (error instanceof UploadError && [400, 401, 403, 404, 410].includes(error.status)) return null;

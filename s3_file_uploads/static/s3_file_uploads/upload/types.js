@@ -77,10 +77,12 @@
  * @typedef {object} MultipartPlan
  * @property {number} part_size Bytes in every part but the last.
  * @property {number} part_count
- * @property {string} parts_url POST {"part_numbers": [...]} signs parts; GET lists stored ones.
+ * @property {string} parts_url POST {"part_numbers": [...]} signs parts (or, with part checksums,
+ *   {"parts": [{part_number, checksum}, ...]}); GET lists stored ones.
  * @property {string} abort_url
  * @property {number} [concurrency]
  * @property {number} [max_parts_per_request]
+ * @property {string|null} [part_checksum] "sha256": each part is signed with its checksum.
  */
 
 /**
@@ -113,6 +115,7 @@
  * @property {number} size
  * @property {number} [concurrency]
  * @property {number} [maxPartsPerRequest]
+ * @property {string|null} [partChecksum] The plan's `part_checksum`: each part is signed with it.
  * @property {number} savedAt Milliseconds since the epoch.
  */
 

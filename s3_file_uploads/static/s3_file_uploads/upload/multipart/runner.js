@@ -1,13 +1,15 @@
 // Runs a multipart upload to its end: sends the parts storage does not hold, several at a time,
 // each retried on its own (and signed again once after a 403), completes, resends what complete
 // says is missing, and on cancel aborts the upload on the server. The plan's arithmetic is in
-// plan.js, signatures in signer.js, requests to Django in ../api.js.
+// plan.js, signatures in signer.js, part checksums in checksum.js, requests to Django in
+// ../api.js.
 
 import { UploadError } from "../errors.js";
 import { abortMultipart, completeUpload, signParts } from "../api.js";
 import { withRetries } from "../retry.js";
 import { forget, remember } from "../resume.js";
 import { sendToStorage } from "../transport.js";
+import { partHasher } from "./checksum.js";
 import { missingParts, partProgress, partRanges, partsToResend } from "./plan.js";
 import { DEFAULT_MAX_PARTS_PER_REQUEST, partSigner, signBatchSize } from "./signer.js";
 
@@ -112,9 +114,11 @@ async function sendParts(file, ranges, numbers, entry, progress, context) {
   const batchSize = signBatchSize({
     concurrency, maxPartsPerRequest: entry.maxPartsPerRequest ?? DEFAULT_MAX_PARTS_PER_REQUEST, signBatchSize: context.signBatchSize,
   });
-  const signer = partSigner(queue, batchSize, concurrency, (partNumbers) =>
+  const hasher = partHasher(file, ranges, entry.partChecksum);
+  const signer = partSigner(queue, batchSize, concurrency, async (partNumbers) =>
     signParts(entry.partsUrl, partNumbers, {
       csrfToken: context.csrfToken, signal: inner.signal, fetchOptions: context.fetchOptions,
+      checksums: hasher && (await Promise.all(partNumbers.map((number) => hasher.get(number)))),
     }),
   );
   /** @type {unknown} */
