@@ -95,11 +95,16 @@ def events(page: Page, kind: str, name: str | None = None) -> list[dict]:
 
 
 def wait_for_event(page: Page, kind: str, name: str, timeout: float = 120_000) -> dict:
+    """The last ``kind`` event of file ``name``; fails at once, with its message, on an
+    upload-error when waiting for something else."""
     page.wait_for_function(
-        "([kind, name]) => window.__uppyEvents.some(e => e.type === kind && e.name === name)",
+        """([kind, name]) => window.__uppyEvents.some(
+             e => e.name === name && (e.type === kind || e.type === "upload-error"))""",
         arg=[kind, name],
         timeout=timeout,
     )
+    if kind != "upload-error" and (failed := events(page, "upload-error", name)):
+        pytest.fail(f"{name} failed: {failed[-1]['message']}")
     return events(page, kind, name)[-1]
 
 
@@ -239,11 +244,12 @@ def test_a_multipart_upload_whose_parts_failed_resumes_on_retry_without_resendin
     # Storage takes parts again; Retry resumes the same upload, sending only what it lacks.
     page.unroute(from_fourth_part, refuse)
     parts.phase = "retry"
+    page.evaluate("window.__uppyEvents.length = 0")  # from here on, the events of the retry
     page.locator(".uppy-StatusBar-actionBtn--retry").click()
     assert_resumed_without_resending(page, demo, big, upload_id, held, parts)
 
 
-def test_a_multipart_upload_cut_off_by_a_reload_resumes_when_the_same_file_is_added_again(
+def test_a_multipart_upload_cut_off_by_a_reload_is_restored_by_uppy_and_resumes(
     page: Page, uppy6_demo: DemoServer, tmp_path: Path
 ):
     demo = uppy6_demo
@@ -259,12 +265,13 @@ def test_a_multipart_upload_cut_off_by_a_reload_resumes_when_the_same_file_is_ad
         page.wait_for_timeout(20)
     upload_id = uppy_file(page, big.name)["djangoUpload"]["id"]
 
+    # Golden Retriever (the demo page uses it) brings the file back after the reload.
     page.reload()
     page.wait_for_function("window.__uppy !== undefined")
     parts.phase = "after reload"
-    held = parts_held(page, demo, upload_id)
     throttle_uploads(page, -1)
-    add_files(page, big)
+    expect(page.locator("#uppy")).to_contain_text("Session restored")
+    held = parts_held(page, demo, upload_id)
     press_upload(page)
 
     assert_resumed_without_resending(page, demo, big, upload_id, held, parts)
