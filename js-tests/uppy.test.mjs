@@ -39,6 +39,12 @@ class CoreStandIn extends EventEmitter {
   setFileState(id, patch) { this.files.set(id, { ...this.files.get(id), ...patch }); }
   log() {}
 
+  removeFile(id) {
+    const file = this.files.get(id);
+    this.files.delete(id);
+    this.emit("file-removed", file);
+  }
+
   async upload() {
     for (const uploader of this.uploaders) await uploader([...this.files.keys()]);
   }
@@ -153,5 +159,22 @@ describe("the Uppy plugin", () => {
     const [[, error]] = uppy.events("upload-error");
     assert.match(error.message, /remote sources are not supported/);
     assert.deepEqual(requests, []);
+  });
+
+  test("never sends a file removed while it waited for its turn", async () => {
+    requests.length = 0;
+    const uppy = new CoreStandIn();
+    uppy.use(DjangoUploads, { endpoint: `${base}/api/`, limit: 1, resume: false });
+    uppy.addFile({ id: "f4", data: new File(["hello"], "first.txt", { type: "text/plain" }), size: 5 });
+    uppy.addFile({ id: "f5", data: new File(["hello"], "second.txt", { type: "text/plain" }), size: 5 });
+
+    const uploading = uppy.upload();
+    uppy.removeFile("f5");
+    await uploading;
+
+    const created = requests.filter((r) => r.url === "/api/").map((r) => JSON.parse(r.body).filename);
+    assert.deepEqual(created, ["first.txt"]);
+    assert.deepEqual(uppy.events("upload-success").map(([file]) => file.id), ["f4"]);
+    assert.deepEqual(uppy.events("upload-error"), []);
   });
 });

@@ -110,6 +110,8 @@ export class DjangoUploads {
    * @param {any} file
    */
   async uploadOne(file) {
+    // Removed (or all cancelled) while it waited for its turn: nothing to send.
+    if (!this.uppy.getFile(file.id)) return;
     if (file.isRemote) {
       this.fail(file, new Error("DjangoUploads sends local files only: files from Companion's remote sources are not supported."));
       return;
