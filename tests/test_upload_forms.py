@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django import forms
 from django.contrib.admin import AdminSite, ModelAdmin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -389,6 +390,19 @@ def test_the_admin_shows_the_upload_widget_itself_not_a_select_with_related_link
     assert type(form.fields["avatar"].widget) is UploadWidget
     assert form.is_multipart()
     assert "change-related" not in str(form["avatar"])
+
+
+def test_raw_id_fields_give_the_admins_own_id_widget_over_the_profiles_completed_uploads(
+    admin_user,
+):
+    class RawIdAdmin(ModelAdmin):
+        raw_id_fields = ["avatar"]
+
+    form = RawIdAdmin(Member, AdminSite()).get_form(admin_request(admin_user))()
+
+    assert type(form.fields["avatar"].widget) is ForeignKeyRawIdWidget
+    assert isinstance(form.fields["avatar"], forms.ModelChoiceField)
+    assert isinstance(form.fields["resume"], UploadFormField)
 
 
 def test_the_admin_mixin_holds_upload_fields_to_the_staff_user(admin_user):
