@@ -90,6 +90,7 @@ def upload_round_trip(
             content_type=PROBE_TYPE,
             acl=PRIVATE,
             expires_in=PROBE_EXPIRY,
+            size=len(PROBE_BODY),  # as the browser client declares it: the same instruction
         )
     except StorageError as error:
         yield Diagnosis(

@@ -3,8 +3,11 @@ upload method setting decides what an upload of unknown size gets."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import requests
+from django.core.management import call_command
 
 from s3_file_uploads.models import UploadState
 from s3_file_uploads.testing import api_url, create_upload
@@ -47,3 +50,14 @@ def test_upload_method_put_answers_a_create_without_size_with_a_400(settings, ap
     assert "PUT of a declared size" in without.data["size"][0]
     assert declared.status_code == 201
     assert declared.data["upload"]["method"] == "PUT"
+
+
+@pytest.mark.parametrize("method", ["auto", "put"])
+def test_check_storage_round_trips_the_create_only_put_browsers_use(settings, method):
+    settings.AWS_S3_UPLOAD_METHOD = method
+    out = io.StringIO()
+
+    call_command("check_storage", "--backend", "s3", stdout=out)
+
+    assert "s3  PASS  upload:" in out.getvalue()
+    assert "s3  PASS  delete: the object is gone" in out.getvalue()
