@@ -138,31 +138,32 @@ class UploadFormField(forms.Field):
         try:
             named = read_field_value(value)
         except FieldValueInvalid:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            raise self._refusal("invalid", None) from None
         unchanged = named.upload_id == initial_pk
         if named.expired(self.max_age) and not unchanged:
-            raise ValidationError(self.error_messages["expired"], code="expired")
+            raise self._refusal("expired", named.upload_id)
         upload = UploadedFile.objects.filter(pk=named.upload_id).first()
         if upload is None:
-            raise ValidationError(self.error_messages["missing"], code="missing")
+            raise self._refusal("missing", named.upload_id)
         if not unchanged and not (
             named.names_owner_of(upload) and (self.user is None or named.owned_by(self.user))
         ):
-            raise ValidationError(self.error_messages["not_yours"], code="not_yours")
+            raise self._refusal("not_yours", upload.pk)
         if upload.file_upload_state == UploadState.FAILED:
             reason = (upload.failure_reason or "refused").rstrip(".")
-            raise ValidationError(
-                self.error_messages["failed"], code="failed", params={"reason": reason}
-            )
+            raise self._refusal("failed", upload.pk, reason=reason)
         if upload.file_upload_state != UploadState.COMPLETED:
-            raise ValidationError(self.error_messages["pending"], code="pending")
+            raise self._refusal("pending", upload.pk)
         if upload.profile != self.profile:
-            raise ValidationError(
-                self.error_messages["wrong_profile"],
-                code="wrong_profile",
-                params={"found": upload.profile, "wanted": self.profile},
+            raise self._refusal(
+                "wrong_profile", upload.pk, found=upload.profile, wanted=self.profile
             )
         return upload
+
+    def _refusal(self, code: str, upload_id: Any, **params: str) -> ValidationError:
+        """The form error for ``code``, logged with the upload it names (never the value)."""
+        logger.info("A form refused upload %s for profile %s: %s", upload_id, self.profile, code)
+        return ValidationError(self.error_messages[code], code=code, params=params or None)
 
     def _store(self, posted: Any) -> UploadedFile:
         """Store a file posted with the form (no JavaScript) under the field's profile."""

@@ -187,6 +187,19 @@ def test_another_users_upload_is_refused(profiled, api, user, other_user):
     ]
 
 
+def test_a_refusal_is_logged_with_the_upload_it_names_and_never_the_signed_value(
+    profiled, api, user, other_user, caplog
+):
+    resume = completed(api, "document")
+    theirs = completed(api_client(other_user), "avatar")
+
+    with caplog.at_level("INFO", logger="s3_file_uploads.forms"):
+        refusal(user, resume, avatar=theirs["field_value"])
+
+    assert f"A form refused upload {theirs['id']} for profile avatar: not_yours" in caplog.text
+    assert theirs["field_value"] not in caplog.text
+
+
 def test_an_upload_given_to_someone_else_since_it_was_signed_is_refused(
     profiled, api, user, other_user
 ):
