@@ -2,10 +2,12 @@
 // package's own browser client (upload.js): create, the bytes straight to storage (one POST or
 // PUT, or parts in parallel), complete. It works on every backend, as the client does.
 //
-//   import { Uppy, Dashboard } from "/static/uppy/uppy.min.mjs";
-//   import { DjangoUploads } from "/static/s3_file_uploads/uppy.js";
 //   new Uppy().use(Dashboard, { inline: true, target: "#uppy" })
 //     .use(DjangoUploads, { endpoint: "/api/s3-file-uploads/", profile: "document" });
+//
+// with DjangoUploads taken from this module and Uppy from wherever the page loads it; docs/uppy.md
+// shows the script tags. (No line of these comments may read like an import statement: Django's
+// ManifestStaticFilesStorage rewrites import paths with regular expressions.)
 //
 // It imports nothing from Uppy: it implements the small interface Uppy calls on a plugin (an id,
 // the type "uploader", install and uninstall, update, setOptions), so it loads with no bundler and
