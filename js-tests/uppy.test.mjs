@@ -148,16 +148,19 @@ describe("the Uppy plugin", () => {
     assert.deepEqual(uppy.events("upload-success"), []);
   });
 
-  test("refuses a remote file without a request", async () => {
+  test("refuses a remote file, and one whose bytes were not kept, without a request", async () => {
     requests.length = 0;
     const uppy = new CoreStandIn();
     uppy.use(DjangoUploads, { endpoint: `${base}/api/` });
     uppy.addFile({ id: "f3", isRemote: true, data: { size: 10 }, size: 10, meta: { name: "drive.pdf" } });
+    // What Golden Retriever restores when it could not keep the bytes: a "ghost".
+    uppy.addFile({ id: "f6", isGhost: true, data: undefined, size: 10, meta: { name: "lost.pdf" } });
 
     await uppy.upload();
 
-    const [[, error]] = uppy.events("upload-error");
-    assert.match(error.message, /remote sources are not supported/);
+    const errors = Object.fromEntries(uppy.events("upload-error").map(([file, error]) => [file.id, error.message]));
+    assert.match(errors.f3, /remote sources are not supported/);
+    assert.match(errors.f6, /add the file again/);
     assert.deepEqual(requests, []);
   });
 

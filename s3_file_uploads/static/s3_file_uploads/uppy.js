@@ -118,6 +118,10 @@ export class DjangoUploads {
       this.fail(file, new Error("DjangoUploads sends local files only: files from Companion's remote sources are not supported."));
       return;
     }
+    if (!file.data || file.isGhost) {
+      this.fail(file, new Error("The file's bytes were not kept by the browser: add the file again to upload it."));
+      return;
+    }
     const data = blobOf(file);
     const controller = new AbortController();
     const resumed = this.opts.resume === false
@@ -133,7 +137,8 @@ export class DjangoUploads {
         signal: controller.signal,
         onCreated: (created) => {
           job.uploadId = created.id;
-          this.describe(file, { id: created.id, multipart: Boolean(created.multipart) });
+          // A new upload: the remembered one, if any, was gone from the server.
+          this.describe(file, { id: created.id, multipart: Boolean(created.multipart), resumed: false });
         },
         onProgress: ({ loaded, total }) => this.progress(file, loaded, total),
       });
