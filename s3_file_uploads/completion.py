@@ -22,7 +22,7 @@ from .deletion import discard_quietly
 from .errors import ObjectNotFound, StorageError, UploadRefused
 from .media_types import essence
 from .models import OPEN_STATES, UploadedFile, UploadState
-from .multipart import COMPOSITE_SHA256, assemble
+from .multipart import COMPOSITE, assemble
 from .plugins import hook
 from .profiles import get_profile
 from .quotas import QuotaExceeded
@@ -85,7 +85,8 @@ def complete_upload(upload: UploadedFile) -> Outcome:
         "modified": now,
     }
     if composite and not upload.checksum:  # the whole object's, from its checked parts
-        changes.update(checksum_algorithm=COMPOSITE_SHA256, checksum=composite)
+        algorithm = storage.capabilities.part_checksum + COMPOSITE
+        changes.update(checksum_algorithm=algorithm, checksum=composite)
     try:
         moved = _complete_within_quota(upload, info, changes)
     except QuotaExceeded as exceeded:

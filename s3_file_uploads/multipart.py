@@ -20,8 +20,9 @@ from .models import UploadedFile
 
 #: Most parts signed by one request, so one request never signs thousands of URLs.
 MAX_PARTS_PER_BATCH = 100
-#: The row's ``checksum_algorithm`` of a multipart object's checksum of its parts' SHA-256s.
-COMPOSITE_SHA256 = "sha256-composite"
+#: Ends the row's ``checksum_algorithm`` of a multipart object's checksum of its parts'
+#: checksums: ``sha256-composite``, ``md5-composite``.
+COMPOSITE = "-composite"
 
 
 class PartsMissing(Exception):
@@ -127,7 +128,8 @@ def assemble(upload: UploadedFile) -> str:
             return ""  # nothing can tell which bytes these parts hold
         part_checksums.hold_read_back(upload, unseen, claims)
     checksums = [p.checksum or claims.get(p.part_number, "") for p in ordered]
-    return part_checksums.composite(checksums) if all(checksums) else ""
+    algorithm = part_checksum_algorithm(upload)
+    return part_checksums.composite(algorithm, checksums) if algorithm and all(checksums) else ""
 
 
 def plan_data(upload: UploadedFile, request: Any, urls: dict[str, str]) -> dict[str, Any]:

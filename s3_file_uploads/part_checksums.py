@@ -1,4 +1,5 @@
-"""Multipart integrity: each part is held to the SHA-256 its client declared for it.
+"""Multipart integrity: each part is held to the checksum its client declared for it, in the
+backend's ``capabilities.part_checksum`` (``sha256`` or ``md5``).
 
 The declared checksums are kept on the server (:class:`~.models.DeclaredPart`) as well as
 signed into each part, because not every store enforces what is signed: real S3 refuses a part
@@ -28,10 +29,11 @@ class PartNotDeclared(UploadRefused):
     """A stored part is not the bytes its client declared: the upload is refused."""
 
     def __init__(self, upload: UploadedFile, part_number: int, found: str, declared: str) -> None:
-        found = found or "not reported by storage"
+        algorithm = upload.storage.capabilities.part_checksum
         super().__init__(
-            f"Part {part_number} stored is not the bytes declared for it: its sha256 checksum is "
-            f"{found}, but {declared} was declared. Upload the file again."
+            f"Part {part_number} stored is not the bytes declared for it: its {algorithm} "
+            f"checksum is {found or 'not reported by storage'}, but {declared} was declared. "
+            "Upload the file again."
         )
         logger.warning(
             "Upload %s (backend %s, key %s, upload id %s): part %s is not the declared bytes",
@@ -75,23 +77,29 @@ def hold_listed(
 
 
 def hold_read_back(upload: UploadedFile, numbers: Sequence[int], claims: Mapping[int, str]) -> None:
-    """Hash parts ``numbers`` of the assembled object as storage returns them (streamed, a
-    chunk at a time); raise PartNotDeclared at the first that is not its declared bytes."""
+    """Hash parts ``numbers`` of the assembled object as storage returns them, in one streamed
+    read from the first to the last (a chunk at a time); raise PartNotDeclared at the first
+    that is not its declared bytes."""
     storage, key = upload.storage, upload.get_file_key()
-    for number in numbers:
-        start = (number - 1) * upload.part_size
-        end = start + upload.part_length(number) - 1
-        sha256 = hashlib.sha256()
-        with storage.open_read(key, start=start, end=end) as stream:
-            while chunk := stream.read(READ_CHUNK_SIZE):
-                sha256.update(chunk)
-        found = base64.b64encode(sha256.digest()).decode()
-        if found != claims[number]:
-            raise PartNotDeclared(upload, number, found, claims[number])
+    algorithm = storage.capabilities.part_checksum
+    first, last = min(numbers), max(numbers)
+    start = (first - 1) * upload.part_size
+    end = (last - 1) * upload.part_size + upload.part_length(last) - 1
+    with storage.open_read(key, start=start, end=end) as stream:
+        for number in range(first, last + 1):
+            digest, left = hashlib.new(algorithm, usedforsecurity=False), upload.part_length(number)
+            while left and (chunk := stream.read(min(READ_CHUNK_SIZE, left))):
+                digest.update(chunk)
+                left -= len(chunk)
+            found = base64.b64encode(digest.digest()).decode()
+            if number in numbers and found != claims[number]:
+                raise PartNotDeclared(upload, number, found, claims[number])
 
 
-def composite(checksums: Sequence[str]) -> str:
+def composite(algorithm: str, checksums: Sequence[str]) -> str:
     """The checksum of the part checksums, ``<base64>-<count>``: S3's composite checksum of a
-    multipart object, which any backend can give its object from its checked parts."""
-    digest = hashlib.sha256(b"".join(base64.b64decode(c) for c in checksums))
+    multipart object (with MD5, its multipart ETag's formula), which any backend can give its
+    object from its checked parts."""
+    joined = b"".join(base64.b64decode(c) for c in checksums)
+    digest = hashlib.new(algorithm, joined, usedforsecurity=False)
     return f"{base64.b64encode(digest.digest()).decode()}-{len(checksums)}"

@@ -12,7 +12,7 @@ import pytest
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.testing import api_url, create_upload
 from s3_file_uploads.testing.content import sample_bytes
-from s3_file_uploads.testing.multipart import composite_sha256, put_part, sign_parts
+from s3_file_uploads.testing.multipart import composite_checksum, put_part, sign_parts
 
 from .servers.localstack import localstack_client
 
@@ -77,7 +77,7 @@ def test_parts_of_their_checksums_complete_with_the_composite_checksum_s3_report
         UploadState.COMPLETED,
         "sha256-composite",
     )
-    assert row.checksum == composite_sha256(CHUNKS)
+    assert row.checksum == composite_checksum(CHUNKS)
     head = localstack_client(localstack_s3).head_object(
         Bucket=settings.AWS_BUCKET_NAME, Key=created["file_key"], ChecksumMode="ENABLED"
     )

@@ -38,6 +38,7 @@ from s3_file_uploads.contract import (
     NewObject,
     ObjectInfo,
     PartInstruction,
+    PartSpec,
     StorageBackend,
     StoredPart,
     UploadInstruction,
@@ -144,6 +145,7 @@ class AzureBackend(StorageBackend):
         max_part_size=MAXIMUM_UPLOAD_PART_SIZE,
         max_parts=MAXIMUM_UPLOAD_PARTS_COUNT,
         server_side_io=True,
+        part_checksum="md5",
     )
 
     def __init__(
@@ -309,20 +311,21 @@ class AzureBackend(StorageBackend):
         self.map_acl(acl)
         return blocks.new_upload_id(content_type)
 
-    def presign_part(
-        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
-    ) -> PartInstruction:
-        """A Put Block URL for the staging blob; the block id is derived from ``part_number``.
+    def sign_part(self, part: PartSpec) -> PartInstruction:
+        """A Put Block URL for the staging blob; the block id is derived from the part number.
 
-        A SAS cannot sign a length: list_parts reports each block's size and the core refuses
-        a part of the wrong size before anything is committed.
+        A SAS cannot sign a length or a header: list_parts reports each block's size and the
+        core refuses a part of the wrong size before anything is committed. A part's checksum
+        goes in its ``Content-MD5`` header, which Azure checks the block against (400); as the
+        SAS cannot bind it, complete reads the parts back too.
         """
-        staging = self._staging_name(upload_id)
-        expiry = expires_at(self._sas_lifetime(expires_in))
+        staging = self._staging_name(part.upload_id)
+        expiry = expires_at(self._sas_lifetime(part.expires_in))
         sas = self._sign(staging, PART_PERMISSION, expiry)
-        block = blocks.block_id_parameter(part_number)
+        block = blocks.block_id_parameter(part.part_number)
         url = f"{self._blob_url(staging)}?comp=block&blockid={block}&{sas}"
-        return PartInstruction(part_number, url, size, expires_at=expiry)
+        headers = {"Content-MD5": part.checksum.value} if part.checksum else {}
+        return PartInstruction(part.part_number, url, part.size, expiry, headers)
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         """The staged blocks by part number; ObjectNotFound once the key holds the result."""

@@ -31,6 +31,7 @@ from s3_file_uploads.contract import (
     NewObject,
     ObjectInfo,
     PartInstruction,
+    PartSpec,
     StorageBackend,
     StoredPart,
     UploadInstruction,
@@ -133,6 +134,7 @@ class GCSBackend(StorageBackend):
         checksums=frozenset({"md5"}),
         multipart=True,
         server_side_io=True,
+        part_checksum="md5",
     )
 
     def __init__(
@@ -320,23 +322,24 @@ class GCSBackend(StorageBackend):
             raise StorageError("GCS answered the multipart initiation without an UploadId")
         return upload_id
 
-    def presign_part(
-        self, *, key: str, upload_id: str, part_number: int, size: int, expires_in: int
-    ) -> PartInstruction:
+    def sign_part(self, part: PartSpec) -> PartInstruction:
         """A V4-signed PUT of one part; ``content-length`` is a signed header, as SigV4 signs it
-        for S3, so a body of any other length no longer matches the signature."""
-        expires_in = _capped(expires_in)
-        with _translate_errors(self, key):
-            url = self._bucket.blob(key).generate_signed_url(
+        for S3, so a body of any other length no longer matches the signature, and so is
+        ``Content-MD5`` when the part has a checksum: GCS refuses other bytes (400)."""
+        expires_in = _capped(part.expires_in)
+        headers = {"Content-MD5": part.checksum.value} if part.checksum else {}
+        with _translate_errors(self, part.key):
+            url = self._bucket.blob(part.key).generate_signed_url(
                 version="v4",
                 method="PUT",
                 expiration=timedelta(seconds=expires_in),
                 api_access_endpoint=self._client.api_endpoint,
-                query_parameters={"partNumber": str(part_number), "uploadId": upload_id},
-                headers={"Content-Length": str(size)},
+                query_parameters={"partNumber": str(part.part_number), "uploadId": part.upload_id},
+                headers={"Content-Length": str(part.size), **headers},
                 **self._signing_kwargs(),
             )
-        return PartInstruction(part_number, url, size, expires_at=expires_at(expires_in))
+        until = expires_at(expires_in)
+        return PartInstruction(part.part_number, url, part.size, until, headers)
 
     def list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []

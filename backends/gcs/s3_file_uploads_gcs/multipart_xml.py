@@ -7,6 +7,7 @@ storage endpoint only, never client input.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from xml.etree import ElementTree
 
@@ -27,16 +28,22 @@ def initiated_upload_id(body: bytes) -> str | None:
 def parse_list_parts(body: bytes) -> tuple[list[StoredPart], str | None]:
     """The parts of one ``ListPartsResult`` page, and the marker of the next page (if any)."""
     root = xml_root(body)
-    parts = [
-        StoredPart(
-            int(xml_text(part, "PartNumber") or 0),
-            int(xml_text(part, "Size") or 0),
-            (xml_text(part, "ETag") or "").strip('"'),
-        )
-        for part in root.iterfind("{*}Part")
-    ]
+    parts = []
+    for part in root.iterfind("{*}Part"):
+        etag = (xml_text(part, "ETag") or "").strip('"')
+        number, size = int(xml_text(part, "PartNumber") or 0), int(xml_text(part, "Size") or 0)
+        parts.append(StoredPart(number, size, etag, _md5_of_etag(etag)))
     truncated = (xml_text(root, "IsTruncated") or "").lower() == "true"
     return parts, (xml_text(root, "NextPartNumberMarker") if truncated else None)
+
+
+def _md5_of_etag(etag: str) -> str:
+    """A part's MD5 in base64: a GCS part's ETag is its MD5 in hex; anything else says none."""
+    try:
+        digest = bytes.fromhex(etag)
+    except ValueError:
+        return ""
+    return base64.b64encode(digest).decode() if len(digest) == 16 else ""
 
 
 def complete_multipart_body(parts: Sequence[StoredPart]) -> bytes:

@@ -213,8 +213,9 @@ def test_a_truncated_list_parts_page_gives_its_parts_and_the_next_marker():
     parts, next_marker = parse_list_parts(LIST_PARTS_TRUNCATED.encode())
 
     assert parts == [
-        StoredPart(2, 10485760, "7778aef83f66abc1fa1e8477f296d394"),
-        StoredPart(3, 10485760, "aaaa18db4cc2f85cedef654fccc4a4x8"),
+        # A part's ETag is its MD5 in hex: its checksum; an ETag that is not one gives none.
+        StoredPart(2, 10485760, "7778aef83f66abc1fa1e8477f296d394", "d3iu+D9mq8H6HoR38pbTlA=="),
+        StoredPart(3, 10485760, "aaaa18db4cc2f85cedef654fccc4a4x8", ""),
     ]
     assert next_marker == "3"
 
@@ -222,7 +223,8 @@ def test_a_truncated_list_parts_page_gives_its_parts_and_the_next_marker():
 def test_the_last_list_parts_page_has_no_next_marker():
     parts, next_marker = parse_list_parts(LIST_PARTS_LAST_PAGE.encode())
 
-    assert parts == [StoredPart(4, 1234, "e9b3390206d8dfc5ffc9b09284c0bbde")]
+    md5 = "6bM5AgbY38X/ybCShMC73g=="
+    assert parts == [StoredPart(4, 1234, "e9b3390206d8dfc5ffc9b09284c0bbde", md5)]
     assert next_marker is None
 
 

@@ -19,7 +19,7 @@ from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing import api_client, api_url, create_upload
 from s3_file_uploads.testing.content import sample_bytes
-from s3_file_uploads.testing.multipart import part_sha256, put_part, sign_parts
+from s3_file_uploads.testing.multipart import part_checksum, put_part, sign_parts
 from tests.servers.moto import s3_client
 
 PART = 5 * 1024 * 1024
@@ -45,7 +45,7 @@ def test_a_part_instruction_signs_its_length_and_its_sha256(api, created):
     query = parse_qs(urlsplit(part["url"]).query)
     signed = query["X-Amz-SignedHeaders"][0].split(";")
     assert {"content-length", "x-amz-checksum-sha256"} <= set(signed)
-    assert part["headers"] == {"x-amz-checksum-sha256": part_sha256(chunk)}
+    assert part["headers"] == {"x-amz-checksum-sha256": part_checksum(chunk)}
     assert created["multipart"]["part_checksum"] == "sha256"
 
 
@@ -66,7 +66,7 @@ def test_moto_stores_a_part_of_other_bytes_and_complete_refuses_the_upload(
 
     assert done.status_code == 400, done.content
     assert "Part 1 stored is not the bytes declared for it" in done.data["detail"]
-    assert part_sha256(chunk) in done.data["detail"]
+    assert part_checksum(chunk) in done.data["detail"]
     row.refresh_from_db()
     assert row.file_upload_state == UploadState.FAILED
     with pytest.raises(ObjectNotFound):

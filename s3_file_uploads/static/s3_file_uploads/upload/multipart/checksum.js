@@ -1,14 +1,21 @@
-// Part checksums: each part's SHA-256, computed by the browser's own SubtleCrypto (native, no
-// library) from the part's slice just before the part is signed, in base64 as the server signs
-// it into the part (S3's x-amz-checksum-sha256). Storage then refuses other bytes, and
-// complete holds every stored part to it.
+// Part checksums: each part's digest in the plan's algorithm, from the part's slice just before
+// the part is signed, in base64 as the server signs it into the part (S3's
+// x-amz-checksum-sha256, a Content-MD5 on GCS and Azure). Storage then refuses other bytes, and
+// complete holds every stored part to it. SHA-256 is the browser's own SubtleCrypto (native);
+// MD5, which SubtleCrypto lacks, is md5.js.
 
 import { UploadError } from "../errors.js";
+import { md5 } from "./md5.js";
 
 /** @typedef {import("./plan.js").PartRange} PartRange */
 
-/** The plan's `part_checksum` names, and SubtleCrypto's name for each. */
-const DIGESTS = { sha256: "SHA-256" };
+/** The plan's `part_checksum` names, and how to hash a part in each. */
+const DIGESTS = {
+  /** @param {ArrayBuffer} data */
+  sha256: (data) => sha256Base64(data),
+  /** @param {ArrayBuffer} data */
+  md5: async (data) => toBase64(md5(new Uint8Array(data))),
+};
 
 /**
  * The base64 of `bytes`, as HTTP headers carry checksums.
@@ -26,7 +33,7 @@ export function toBase64(bytes) {
  * @returns {Promise<string>}
  */
 export async function sha256Base64(data) {
-  return toBase64(new Uint8Array(await crypto.subtle.digest(DIGESTS.sha256, data)));
+  return toBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
 }
 
 /**
@@ -43,12 +50,13 @@ export function partHasher(file, ranges, algorithm) {
   if (!(algorithm in DIGESTS)) {
     throw new UploadError(`The server asks for ${algorithm} part checksums, which this client cannot compute.`, { phase: "create" });
   }
-  if (!globalThis.crypto?.subtle) {
+  if (algorithm === "sha256" && !globalThis.crypto?.subtle) {
     throw new UploadError(
       "This page cannot hash the file's parts: browsers offer SubtleCrypto only to HTTPS (and localhost) pages. Serve the page over HTTPS, or turn the storage's part checksums off.",
       { phase: "create" },
     );
   }
+  const digest = DIGESTS[/** @type {keyof DIGESTS} */ (algorithm)];
   /** @type {Map<number, Promise<string>>} */
   const hashed = new Map();
   /** @type {Promise<unknown>} */
@@ -58,7 +66,7 @@ export function partHasher(file, ranges, algorithm) {
       let checksum = hashed.get(partNumber);
       if (!checksum) {
         const { start, end } = ranges[partNumber - 1];
-        checksum = previous.then(() => file.slice(start, end).arrayBuffer()).then(sha256Base64);
+        checksum = previous.then(() => file.slice(start, end).arrayBuffer()).then(digest);
         previous = checksum.catch(() => {});
         hashed.set(partNumber, checksum);
       }
