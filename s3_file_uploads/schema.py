@@ -166,10 +166,10 @@ class UploadFormSerializer(serializers.Serializer):
 
 
 PART_CHECKSUM = serializers.ChoiceField(
-    choices=["sha256"],
+    choices=["sha256", "md5"],
     allow_null=True,
     help_text="The checksum each part is signed with: sign parts as `parts: [{part_number, "
-    "checksum}]`, the checksum the part's SHA-256 in base64. Null: name `part_numbers` only.",
+    "checksum}]`, the checksum the part's digest in base64. Null: name `part_numbers` only.",
 )
 
 
