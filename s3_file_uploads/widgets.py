@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile as PostedFile
+from django.forms.utils import flatatt
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 
@@ -62,10 +63,15 @@ class UploadWidget(forms.Widget):
             profile=self.profile,
             accept="" if "*/*" in types else ",".join(types),
             file_name=f"{name}-file",
-            # The attributes a form gives the widget (class, disabled...) go to the file input.
-            file_attrs={
-                key: value for key, value in context["widget"]["attrs"].items() if key != "id"
-            },
+            # The attributes a form gives the widget (class, disabled...) go to the file input,
+            # but not "required": the input is empty again once its file went to storage.
+            file_attrs=flatatt(
+                {
+                    key: value
+                    for key, value in context["widget"]["attrs"].items()
+                    if key not in ("id", "required")
+                }
+            ),
             clear_name=f"{name}-clear",
             script=static("s3_file_uploads/widget.js"),
         )

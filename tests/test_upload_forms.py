@@ -133,6 +133,9 @@ def test_the_widget_gives_the_file_input_the_forms_attributes_and_the_profiles_t
     )
     assert '<label for="id_avatar-file"' in form["avatar"].label_tag()
     assert 'accept="text/plain"' in html
+    required = forms.modelform_factory(Member, fields=["resume"])()
+    assert required.use_required_attribute
+    assert " required" not in str(required["resume"])  # its file goes to storage, not the form
 
 
 # Refused --------------------------------------------------------------------------------------
