@@ -85,10 +85,13 @@ class UploadFormField(forms.Field):
         self.__dict__["_widget"] = widget
 
     def _clean_bound_field(self, bound_field: forms.BoundField) -> UploadedFile | None:
-        """As Django's FileField does: cleaning needs the initial value too."""
-        data = bound_field.initial if self.disabled else bound_field.data
+        """As Django's FileField does: cleaning needs the initial value too. A disabled field
+        keeps its initial upload, whatever was sent."""
         try:
-            upload = self.clean(data, bound_field.initial)
+            if self.disabled:
+                upload = self.prepare_value(bound_field.initial)
+            else:
+                upload = self.clean(bound_field.data, bound_field.initial)
         except ValidationError:
             self._shown = (bound_field.initial,)
             raise

@@ -281,6 +281,19 @@ def test_the_initial_upload_comes_back_unchanged_even_to_another_user(
     assert avatar["filename"] in str(shown["avatar"])
 
 
+def test_a_disabled_upload_field_keeps_its_upload_whatever_is_sent(profiled, api, user, other_user):
+    avatar, resume = completed(api, "avatar"), completed(api, "document")
+    theirs = completed(api_client(other_user), "avatar")
+    member = Member.objects.create(avatar_id=avatar["id"], resume_id=resume["id"])
+    form = form_for(user, instance=member, avatar=theirs["field_value"], **{"avatar-clear": "1"})
+    form.fields["avatar"].disabled = True
+    form.fields["resume"].disabled = True
+
+    assert form.is_valid(), form.errors
+    saved = form.save()
+    assert (str(saved.avatar_id), str(saved.resume_id)) == (avatar["id"], resume["id"])
+
+
 def test_clear_empties_an_optional_upload(profiled, api, user):
     avatar, resume = completed(api, "avatar"), completed(api, "document")
     member = Member.objects.create(avatar_id=avatar["id"], resume_id=resume["id"])
