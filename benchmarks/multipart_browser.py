@@ -3,13 +3,17 @@
     .venv/bin/python -m benchmarks.multipart_browser                 # 1 GiB, 8 MiB parts, 4 at once
     .venv/bin/python -m benchmarks.multipart_browser --size-mib 256 --runs 3
 
-One run starts a moto server (bucket with CORS), the demo project (``runserver``, S3 storage
-pointed at moto; it only signs, the bytes never pass through it) and headless Chromium. Each
-round uploads the same file twice, alternately: through the demo page with
-``s3_file_uploads/upload.js`` (timed in the page, from choosing the file to the completed
-upload), and with boto3's ``upload_file`` (a ``TransferConfig`` with the same part size and
-concurrency), once as people use it (botocore sends a CRC32 of every part) and once sending
-what the browser sends (no part checksums). All include starting and completing the upload.
+One run starts a moto server (bucket with CORS), the demo project twice (``runserver``, S3
+storage pointed at moto; it only signs, the bytes never pass through it), once as configured by
+default (every part signed with the SHA-256 the page computes) and once with the backend's
+``part_checksums`` option off, and headless Chromium. Each round uploads the same file four
+times, alternately: through each demo page with ``s3_file_uploads/upload.js`` (timed in the
+page, from choosing the file to the completed upload), and with boto3's ``upload_file`` (a
+``TransferConfig`` with the same part size and concurrency), once as people use it (botocore
+sends a CRC32 of every part) and once without part checksums. All include starting and
+completing the upload. moto lists no part checksums, so the server reads each checksummed part
+back on complete (S3 lists them, and nothing is read back there): the "parts alone" figures
+leave that step out.
 
 It prints MB/s (10^6 bytes) of each and their ratio, medians over the rounds, for the whole
 upload and for the parts alone (from the start to the last part stored, before the request to
@@ -23,6 +27,7 @@ Not a test: nothing here asserts. Needs /usr/bin/chromium and moto[server] (the 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -48,7 +53,9 @@ ACCESS_KEY, SECRET_KEY = "bench-key", "bench-secret"
 BUCKET = "bench"
 MiB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-VARIANTS = ("browser", "boto3", "boto3 (no checksums)")
+#: The page with part checksums (the default), without, and boto3 with and without.
+BROWSER, PLAIN_BROWSER = "browser", "browser (no checksums)"
+VARIANTS = (BROWSER, PLAIN_BROWSER, "boto3", "boto3 (no checksums)")
 
 TIME_THE_UPLOAD = """
 window.__bench = {};
@@ -169,8 +176,6 @@ def main() -> None:
         work = Path(temp)
         moto = start_moto("bench-multipart-moto")
         stack.callback(moto.stop)
-        demo_port = free_port()
-        demo_url = f"http://127.0.0.1:{demo_port}"
         # The bucket with the CORS rules a browser upload needs, as the tests make it, and the
         # demo's flat AWS_* settings pointing at it.
         flat = SimpleNamespace()
@@ -182,7 +187,6 @@ def main() -> None:
             "PYTHONUNBUFFERED": "1",
             "DEMO_DB": str(work / "demo.sqlite3"),
             "DEMO_MEDIA_ROOT": str(work / "media"),
-            "DEMO_CORS_ORIGINS": demo_url,
             "DEMO_STORAGE": "s3",
             "DEMO_MAX_FILE_UPLOAD_SIZE": str(size),
             "DEMO_MULTIPART_THRESHOLD": str(part_size),
@@ -196,9 +200,10 @@ def main() -> None:
         subprocess.run(
             [*manage, "migrate", "--no-input", "-v0"], env={**os.environ, **env}, check=True
         )
-        serve = [*manage, "runserver", "--noreload", f"127.0.0.1:{demo_port}"]
-        demo = ServerProcess("bench-multipart-demo", serve, demo_port, env=env)
-        stack.callback(demo.stop)
+        demo_urls = {
+            BROWSER: start_demo(stack, manage, env, {}),
+            PLAIN_BROWSER: start_demo(stack, manage, env, {"part_checksums": False}),
+        }
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(**launch_options(work / "chromium"))
         page = browser.new_page()
@@ -207,8 +212,8 @@ def main() -> None:
         for round_number in range(1, args.runs + 1):
             for name in VARIANTS:
                 busy = cpu_seconds(moto.process.pid)
-                if name == "browser":
-                    seconds, parts = browser_round(page, demo_url, path)
+                if name in demo_urls:
+                    seconds, parts = browser_round(page, demo_urls[name], path)
                 else:
                     sender = client if name == "boto3" else plain_client
                     seconds, parts = boto3_round(sender, path, part_size, args.concurrency)
@@ -238,11 +243,27 @@ def main() -> None:
             f"  {name:>20}: median {rates[name]:6.1f} MB/s (best {best:6.1f}); parts alone "
             f"{part_rates[name]:6.1f} MB/s; moto busy {moto:.0%} of a core"
         )
-    for name in VARIANTS[1:]:
-        print(
-            f"  ratio browser / {name}: {rates['browser'] / rates[name]:.2f} "
-            f"(parts alone: {part_rates['browser'] / part_rates[name]:.2f})"
-        )
+    for browser_variant in demo_urls:
+        for name in VARIANTS[2:]:
+            print(
+                f"  ratio {browser_variant} / {name}: "
+                f"{rates[browser_variant] / rates[name]:.2f} "
+                f"(parts alone: {part_rates[browser_variant] / part_rates[name]:.2f})"
+            )
+
+
+def start_demo(
+    stack: ExitStack, manage: list[str], env: dict[str, str], options: dict[str, object]
+) -> str:
+    """The demo project on a port of its own, its S3 backend given ``options``; its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    backend_options = json.dumps({**json.loads(env["DEMO_BACKEND_OPTIONS"]), **options})
+    env = {**env, "DEMO_CORS_ORIGINS": url, "DEMO_BACKEND_OPTIONS": backend_options}
+    serve = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+    demo = ServerProcess(f"bench-multipart-demo-{port}", serve, port, env=env)
+    stack.callback(demo.stop)
+    return url
 
 
 def moto_version() -> str:
