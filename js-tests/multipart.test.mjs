@@ -27,6 +27,7 @@ import {
 } from "../s3_file_uploads/static/s3_file_uploads/upload.js";
 import { partHasher, sha256Base64, toBase64 } from "../s3_file_uploads/static/s3_file_uploads/upload/multipart/checksum.js";
 import { md5 } from "../s3_file_uploads/static/s3_file_uploads/upload/multipart/md5.js";
+import { partSigner } from "../s3_file_uploads/static/s3_file_uploads/upload/multipart/signer.js";
 
 describe("multipart helpers", () => {
   test("multipart is asked for when forced or over the threshold, else the server decides", () => {
@@ -490,6 +491,20 @@ describe("part checksums", () => {
     const bytes = randomBytes(100_000);
     assert.equal(await sha256Base64(bytes), sha256(bytes));
     assert.equal(toBase64(new Uint8Array([0, 255, 62, 63])), "AP8+Pw==");
+  });
+
+  test("a part a batch left unsigned is signed again, first in a batch of its own", async () => {
+    const asked = [];
+    const signer = partSigner([1, 2, 3, 4], 4, 1, async (numbers) => {
+      asked.push(numbers);
+      return [{ part_number: numbers[0], url: `u${numbers[0]}` }]; // only the first was hashed in time
+    });
+
+    const parts = await Promise.all([1, 2, 3].map((n) => signer.get(n)));
+
+    assert.deepEqual(parts.map((p) => p.url), ["u1", "u2", "u3"]);
+    assert.deepEqual(asked[0], [1, 2, 3, 4]);
+    assert.ok(asked.every((batch) => batch.length >= 1));
   });
 
   test("MD5, which SubtleCrypto lacks, matches Node's at every length around a block's end", () => {

@@ -39,11 +39,13 @@ export async function sha256Base64(data) {
 /**
  * Hashes the parts of `file` the plan asks checksums for, each once and one at a time (so one
  * part at most is held in memory), in the order they are asked for; null when the plan asks
- * for none.
+ * for none. `ready` hashes a batch and gives, as soon as its first part is hashed, the parts
+ * hashed by then, in order, so a signature never waits for a whole batch's hashing.
  * @param {Blob} file
  * @param {PartRange[]} ranges
  * @param {string|null|undefined} algorithm The plan's `part_checksum`.
- * @returns {{get(partNumber: number): Promise<string>}|null}
+ * @returns {{get(partNumber: number): Promise<string>,
+ *            ready(partNumbers: number[]): Promise<{partNumbers: number[], checksums: string[]}>}|null}
  */
 export function partHasher(file, ranges, algorithm) {
   if (!algorithm) return null;
@@ -59,18 +61,33 @@ export function partHasher(file, ranges, algorithm) {
   const digest = DIGESTS[/** @type {keyof DIGESTS} */ (algorithm)];
   /** @type {Map<number, Promise<string>>} */
   const hashed = new Map();
+  /** @type {Map<number, string>} */
+  const done = new Map();
   /** @type {Promise<unknown>} */
   let previous = Promise.resolve();
+  /** @param {number} partNumber */
+  const get = (partNumber) => {
+    let checksum = hashed.get(partNumber);
+    if (!checksum) {
+      const { start, end } = ranges[partNumber - 1];
+      checksum = previous.then(() => file.slice(start, end).arrayBuffer()).then(digest);
+      checksum.then((value) => done.set(partNumber, value), () => {});
+      previous = checksum.catch(() => {});
+      hashed.set(partNumber, checksum);
+    }
+    return checksum;
+  };
   return {
-    get(partNumber) {
-      let checksum = hashed.get(partNumber);
-      if (!checksum) {
-        const { start, end } = ranges[partNumber - 1];
-        checksum = previous.then(() => file.slice(start, end).arrayBuffer()).then(digest);
-        previous = checksum.catch(() => {});
-        hashed.set(partNumber, checksum);
+    get,
+    async ready(partNumbers) {
+      const [first] = partNumbers.map(get);
+      await first;
+      const ready = [];
+      for (const number of partNumbers) {
+        if (!done.has(number)) break;
+        ready.push(number);
       }
-      return checksum;
+      return { partNumbers: ready, checksums: ready.map((number) => /** @type {string} */ (done.get(number))) };
     },
   };
 }

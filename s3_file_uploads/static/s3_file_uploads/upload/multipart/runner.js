@@ -115,12 +115,14 @@ async function sendParts(file, ranges, numbers, entry, progress, context) {
     concurrency, maxPartsPerRequest: entry.maxPartsPerRequest ?? DEFAULT_MAX_PARTS_PER_REQUEST, signBatchSize: context.signBatchSize,
   });
   const hasher = partHasher(file, ranges, entry.partChecksum);
-  const signer = partSigner(queue, batchSize, concurrency, async (partNumbers) =>
-    signParts(entry.partsUrl, partNumbers, {
-      csrfToken: context.csrfToken, signal: inner.signal, fetchOptions: context.fetchOptions,
-      checksums: hasher && (await Promise.all(partNumbers.map((number) => hasher.get(number)))),
-    }),
-  );
+  // With part checksums, a batch signs the parts hashed by the time its first one is: the
+  // others are signed in a later batch, their hashing already under way.
+  const signer = partSigner(queue, batchSize, concurrency, async (partNumbers) => {
+    const { partNumbers: numbers, checksums } = hasher ? await hasher.ready(partNumbers) : { partNumbers, checksums: null };
+    return signParts(entry.partsUrl, numbers, {
+      csrfToken: context.csrfToken, signal: inner.signal, fetchOptions: context.fetchOptions, checksums,
+    });
+  });
   /** @type {unknown} */
   let failure;
   const worker = async () => {

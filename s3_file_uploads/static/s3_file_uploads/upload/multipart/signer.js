@@ -70,7 +70,8 @@ export function signBatchSize({ concurrency, maxPartsPerRequest = DEFAULT_MAX_PA
  * @param {number[]} queue The parts still to send, in order (shared with the workers).
  * @param {number} batchSize
  * @param {number} ahead
- * @param {(partNumbers: number[]) => Promise<PartInstruction[]>} sign
+ * @param {(partNumbers: number[]) => Promise<PartInstruction[]>} sign May sign only some of
+ *   `partNumbers`, but always the first.
  */
 export function partSigner(queue, batchSize, ahead, sign) {
   /** @type {Map<number, PartInstruction>} */
@@ -95,13 +96,18 @@ export function partSigner(queue, batchSize, ahead, sign) {
   return {
     /** @param {number} partNumber @returns {Promise<PartInstruction>} */
     async get(partNumber) {
-      if (!taken(partNumber)) start(nextSignBatch(partNumber, queue, batchSize, taken));
-      const next = signAheadBatch(queue, batchSize, ahead, taken);
-      if (next.length) start(next);
-      await pending.get(partNumber);
-      const part = signed.get(partNumber);
-      if (!part) throw new UploadError(`The server did not sign part ${partNumber}.`, { status: 502, phase: "request" });
-      return part;
+      // A batch may sign only some of its parts (those hashed in time): a part it left out is
+      // signed again, first in a batch of its own making, which always signs its first part.
+      for (;;) {
+        const first = !taken(partNumber);
+        if (first) start(nextSignBatch(partNumber, queue, batchSize, taken));
+        const next = signAheadBatch(queue, batchSize, ahead, taken);
+        if (next.length) start(next);
+        await pending.get(partNumber);
+        const part = signed.get(partNumber);
+        if (part) return part;
+        if (first) throw new UploadError(`The server did not sign part ${partNumber}.`, { status: 502, phase: "request" });
+      }
     },
     /** @param {number} partNumber */
     forget(partNumber) {
