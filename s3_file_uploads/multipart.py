@@ -127,6 +127,7 @@ def assemble(upload: UploadedFile) -> str:
         if not storage.capabilities.server_side_io:
             return ""  # nothing can tell which bytes these parts hold
         part_checksums.hold_read_back(upload, unseen, claims)
+    part_checksums.forget(upload)  # held: the object's composite checksum stands for them
     checksums = [p.checksum or claims.get(p.part_number, "") for p in ordered]
     algorithm = part_checksum_algorithm(upload)
     return part_checksums.composite(algorithm, checksums) if algorithm and all(checksums) else ""

@@ -56,6 +56,10 @@ def record(upload: UploadedFile, checksums: Mapping[int, str]) -> None:
     )
 
 
+def forget(upload: UploadedFile) -> None:
+    DeclaredPart.objects.filter(upload=upload).delete()
+
+
 def declared(upload: UploadedFile) -> dict[int, str]:
     return dict(DeclaredPart.objects.filter(upload=upload).values_list("part_number", "checksum"))
 

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from ..errors import ObjectNotFound
-from ..models import UploadedFile
+from ..models import DeclaredPart, UploadedFile
 from .api import api_client, create_upload
 from .content import sample_bytes
 from .fixtures import ConformanceFixtures
@@ -103,6 +103,7 @@ class MultipartConformance(ConformanceFixtures):
         chunks = [body[:part], body[part : 2 * part], body[2 * part :]]
         assert row.checksum_algorithm == f"{algorithm}-composite"
         assert row.checksum == composite_checksum(chunks, algorithm)
+        assert not DeclaredPart.objects.filter(upload=row).exists()  # held, then forgotten
 
     def test_a_part_of_other_bytes_than_declared_is_refused_by_storage_or_on_complete(
         self, multipart_api, conformance_backend, storage_base_url
