@@ -23,27 +23,14 @@ from s3_file_uploads.local.files import TEMP_SUFFIX
 from s3_file_uploads.local.grants import LOCAL, UploadGrant
 from s3_file_uploads.registry import backend_classes, get_backend
 
+from . import local_disk
+
 pytestmark = pytest.mark.urls("tests.local_storage_urls")
+store, backend = local_disk.store, local_disk.backend  # the fixtures
 
 KEY = "uploads/0123456789abcdef0123456789abcdef/report.pdf"
 PDF = "application/pdf"
 TEN_BYTES_OF_PDF = UploadSpec(key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store"
-
-
-@pytest.fixture
-def backend(settings, store: Path) -> LocalBackend:
-    settings.S3_FILE_UPLOADS = {
-        "BACKENDS": {"disk": {"BACKEND": "local", "OPTIONS": {"location": str(store)}}}
-    }
-    settings.STORAGE_BACKEND = "disk"
-    built = get_backend("disk")
-    assert isinstance(built, LocalBackend)
-    return built
 
 
 def token_of(url: str) -> str:

@@ -20,7 +20,6 @@ import requests
 
 from s3_file_uploads.contract import Checksum, StoredPart
 from s3_file_uploads.errors import ObjectNotFound
-from s3_file_uploads.local import LocalBackend
 from s3_file_uploads.local.backend import (
     META_DIR,
     MULTIPART_DIR,
@@ -30,28 +29,15 @@ from s3_file_uploads.local.backend import (
     PartGrant,
 )
 from s3_file_uploads.local.grants import LOCAL
-from s3_file_uploads.registry import get_backend
+
+from . import local_disk
 
 pytestmark = pytest.mark.urls("tests.local_storage_urls")
+store, backend = local_disk.store, local_disk.backend  # the fixtures
 
 KEY = "uploads/0123456789abcdef0123456789abcdef/big.bin"
 TYPE = "application/octet-stream"
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store"
-
-
-@pytest.fixture
-def backend(settings, store: Path) -> LocalBackend:
-    settings.S3_FILE_UPLOADS = {
-        "BACKENDS": {"disk": {"BACKEND": "local", "OPTIONS": {"location": str(store)}}}
-    }
-    built = get_backend("disk")
-    assert isinstance(built, LocalBackend)
-    return built
 
 
 def staging_root(store: Path) -> Path:
