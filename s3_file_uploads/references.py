@@ -4,8 +4,10 @@ time from the models' meta API rather than from a list kept by hand.
 A relation is a concrete ``ForeignKey`` or ``OneToOneField`` (or a subclass of either, such as a
 model field made for uploads) on any installed model, the project's and third-party apps' alike,
 whose target is ``UploadedFile``. A ``ManyToManyField`` counts through its table, whose foreign
-key to ``UploadedFile`` is one of these relations too. Each relation becomes one ``EXISTS``
-subquery, so deciding whether an upload is referenced never loads the referring rows.
+key to ``UploadedFile`` is one of these relations too. This app's own bookkeeping (the part
+checksums a multipart upload declared) is part of the upload, not a use of it, and does not
+count. Each relation becomes one ``EXISTS`` subquery, so deciding whether an upload is
+referenced never loads the referring rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from .models import UploadedFile
+
+#: Relations from this app's own models are bookkeeping of an upload, never a reference to it.
+OWN_APP = UploadedFile._meta.app_label
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def upload_relations(registry: Apps = apps) -> list[Relation]:
     model's, or none)."""
     found = []
     for model in registry.get_models(include_auto_created=True):
-        if model._meta.proxy or model._meta.swapped:
+        if model._meta.proxy or model._meta.swapped or model._meta.app_label == OWN_APP:
             continue
         for field in model._meta.local_concrete_fields:
             if _points_at_uploads(field):
