@@ -6,22 +6,20 @@ bucket, and described to child processes through ``BENCH_*`` environment variabl
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.common import BUCKET, GCS_PROJECT
-from tests.servers import ServerProcess, free_port
+from tests.servers import ServerProcess, free_port, start_on_free_port
 from tests.servers import azurite as azurite_server
 from tests.servers import fake_gcs as gcs_server
+from tests.servers.moto import moto_argv
 
 
 def start_moto(name: str) -> ServerProcess:
     """moto's S3 server, from this virtualenv, on a free port."""
-    port = free_port()
-    moto = Path(sys.executable).with_name("moto_server")
-    return ServerProcess(name, [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
+    return start_on_free_port(name, moto_argv)
 
 
 def start(stack: ExitStack) -> dict[str, str]:
@@ -51,8 +49,7 @@ def start(stack: ExitStack) -> dict[str, str]:
     _set_project(key_file)
     env.update(BENCH_GCS_URL=gcs.url, BENCH_GCS_KEY_FILE=str(key_file))
 
-    port = free_port()
-    azurite = ServerProcess("bench-azurite", azurite_server.azurite_argv(port), port)
+    azurite = start_on_free_port("bench-azurite", azurite_server.azurite_argv)
     stack.callback(azurite.stop)
     azurite_server.blob_service(azurite).create_container(BUCKET)
     env["BENCH_AZURE_CONNECTION_STRING"] = azurite_server.connection_string(azurite)

@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.servers import ServerProcess, free_port  # noqa: E402
+from tests.servers import ServerProcess, start_on_free_port  # noqa: E402
 
 # Each stand-in's helpers are imported by its starter only: the demo's virtualenv holds the
 # packages of the one storage it runs on.
@@ -31,9 +31,7 @@ BUCKET = "demo-uploads"
 def start_s3() -> tuple[ServerProcess, dict[str, str]]:
     from tests.servers import moto as moto_server
 
-    port = free_port()
-    moto = Path(sys.executable).with_name("moto_server")
-    server = ServerProcess("demo-moto", [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
+    server = start_on_free_port("demo-moto", moto_server.moto_argv)
     moto_server.s3_client(server).create_bucket(Bucket=BUCKET)
     return server, {
         "AWS_S3_ENDPOINT_URL": server.url,
@@ -47,8 +45,7 @@ def start_s3() -> tuple[ServerProcess, dict[str, str]]:
 def start_azure() -> tuple[ServerProcess, dict[str, str]]:
     from tests.servers import azurite as azurite_server
 
-    port = free_port()
-    server = ServerProcess("demo-azurite", azurite_server.azurite_argv(port), port)
+    server = start_on_free_port("demo-azurite", azurite_server.azurite_argv)
     azurite_server.blob_service(server).create_container(BUCKET)
     return server, {
         "AZURE_CONNECTION_STRING": azurite_server.connection_string(server),
@@ -59,8 +56,7 @@ def start_azure() -> tuple[ServerProcess, dict[str, str]]:
 def start_gcs() -> tuple[ServerProcess, dict[str, str]]:
     from tests.servers import fake_gcs as gcs_server
 
-    port = free_port()
-    server = ServerProcess("demo-fake-gcs", gcs_server.fake_gcs_argv(port), port)
+    server = start_on_free_port("demo-fake-gcs", gcs_server.fake_gcs_argv)
     gcs_server.create_bucket(server, BUCKET)
     key_file = gcs_server.write_service_account_json(REPO / ".tools" / "demo-gcs-key.json")
     return server, {

@@ -11,10 +11,8 @@ locks instead). In a run of the whole suite the first test decides, and they pas
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +24,8 @@ from s3_file_uploads.models import UploadedFile
 from s3_file_uploads.testing import create_upload
 
 from ..plugin_modules import plugin_module
-from ..servers import ServerProcess, free_port
-from ..servers.moto import ACCESS_KEY, REGION, SECRET_KEY, s3_client
+from ..servers import ServerProcess, start_on_free_port
+from ..servers.moto import ACCESS_KEY, REGION, SECRET_KEY, moto_argv, s3_client
 
 PLUGIN_MODULE = "tests_faults_plugin"
 
@@ -130,9 +128,7 @@ def plugin(settings) -> Iterator[Plugin]:
 @pytest.fixture
 def own_moto(settings) -> Iterator[ServerProcess]:
     """A moto server for one test, which it may stop and restart (moto forgets its buckets)."""
-    port = free_port()
-    moto = Path(sys.executable).with_name("moto_server")
-    server = ServerProcess("moto-faults", [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
+    server = start_on_free_port("moto-faults", moto_argv)
     settings.AWS_BUCKET_NAME = "faults"
     settings.AWS_ACCESS_KEY_ID = ACCESS_KEY
     settings.AWS_SECRET_ACCESS_KEY = SECRET_KEY

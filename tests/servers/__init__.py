@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,6 +18,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_on_free_port(
+    name: str, argv_for: Callable[[int], Sequence[str]], **options
+) -> ServerProcess:
+    """Start the server ``argv_for(port)`` runs, on a free loopback port; ``options`` as
+    :class:`ServerProcess` takes them."""
+    port = free_port()
+    return ServerProcess(name, argv_for(port), port, **options)
+
+
+def serving(name: str, argv_for: Callable[[int], Sequence[str]]) -> Iterator[ServerProcess]:
+    """A fixture's body: the server on a free port while the fixture lasts."""
+    server = start_on_free_port(name, argv_for)
+    yield server
+    server.stop()
 
 
 class ServerProcess:

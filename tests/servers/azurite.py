@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from . import TOOLS, ServerProcess, free_port
+from . import TOOLS, ServerProcess, free_port, serving
 
 AZURITE_BLOB = TOOLS / "node_modules" / ".bin" / "azurite-blob"
 INSTALL = (
@@ -72,10 +72,7 @@ def blob_service(server: ServerProcess):
 
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[ServerProcess]:
-    port = free_port()
-    server = ServerProcess("azurite", azurite_argv(port), port)
-    yield server
-    server.stop()
+    yield from serving("azurite", azurite_argv)
 
 
 @pytest.fixture

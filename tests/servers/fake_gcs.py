@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
-from . import ServerProcess, free_port
+from . import ServerProcess, serving
 
 PROJECT_ID = "test-project"
 CLIENT_EMAIL = f"uploads@{PROJECT_ID}.iam.gserviceaccount.com"
@@ -61,10 +61,7 @@ def fake_gcs_argv(port: int, *extra: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def fake_gcs() -> Iterator[ServerProcess]:
-    port = free_port()
-    server = ServerProcess("fake-gcs", fake_gcs_argv(port), port)
-    yield server
-    server.stop()
+    yield from serving("fake-gcs", fake_gcs_argv)
 
 
 def write_service_account_json(

@@ -9,18 +9,19 @@ from pathlib import Path
 import boto3
 import pytest
 
-from . import ServerProcess, free_port
+from . import ServerProcess, serving
 
 ACCESS_KEY, SECRET_KEY, REGION = "testing-key", "testing-secret", "us-east-1"
 
 
+def moto_argv(port: int) -> list[str]:
+    """moto's S3 server from this virtualenv, on ``port``."""
+    return [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)]
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[ServerProcess]:
-    port = free_port()
-    moto = Path(sys.executable).with_name("moto_server")
-    server = ServerProcess("moto", [str(moto), "-H", "127.0.0.1", "-p", str(port)], port)
-    yield server
-    server.stop()
+    yield from serving("moto", moto_argv)
 
 
 def s3_client(server, credentials: tuple[str, str] = (ACCESS_KEY, SECRET_KEY)):
