@@ -236,15 +236,12 @@ class GCSBackend(StorageBackend):
             headers["x-goog-acl"] = gcs_acl
         if upload.checksum is not None:  # md5, the one algorithm declared in capabilities
             headers["Content-MD5"] = upload.checksum.value
-        with _translate_errors(self, upload.key):
-            url = self._bucket.blob(upload.key).generate_signed_url(
-                version="v4",
-                method="PUT",
-                expiration=timedelta(seconds=expires_in),
-                api_access_endpoint=self._client.api_endpoint,
-                headers={**headers, "Content-Length": str(upload.size)},
-                **self._signing_kwargs(),
-            )
+        url = self._signed_url(
+            upload.key,
+            "PUT",
+            expires_in,
+            headers={**headers, "Content-Length": str(upload.size)},
+        )
         logger.debug(
             "Signed a PUT if-generation-match 0 of key %s on backend %s", upload.key, self.name
         )
@@ -277,14 +274,24 @@ class GCSBackend(StorageBackend):
     def presign_download(
         self, *, key: str, content_disposition: str, content_type: str | None, expires_in: int
     ) -> str:
+        return self._signed_url(
+            key,
+            "GET",
+            _capped(expires_in),
+            response_disposition=content_disposition,
+            response_type=content_type,
+        )
+
+    def _signed_url(self, key: str, method: str, expires_in: int, **signed: Any) -> str:
+        """A V4-signed URL of ``key`` for ``method``, through the configured endpoint and
+        signer; ``signed`` adds what the URL must carry (headers, query, response overrides)."""
         with _translate_errors(self, key):
             return self._bucket.blob(key).generate_signed_url(
                 version="v4",
-                method="GET",
-                expiration=timedelta(seconds=_capped(expires_in)),
+                method=method,
+                expiration=timedelta(seconds=expires_in),
                 api_access_endpoint=self._client.api_endpoint,
-                response_disposition=content_disposition,
-                response_type=content_type,
+                **signed,
                 **self._signing_kwargs(),
             )
 
@@ -328,16 +335,13 @@ class GCSBackend(StorageBackend):
         ``Content-MD5`` when the part has a checksum: GCS refuses other bytes (400)."""
         expires_in = _capped(part.expires_in)
         headers = {"Content-MD5": part.checksum.value} if part.checksum else {}
-        with _translate_errors(self, part.key):
-            url = self._bucket.blob(part.key).generate_signed_url(
-                version="v4",
-                method="PUT",
-                expiration=timedelta(seconds=expires_in),
-                api_access_endpoint=self._client.api_endpoint,
-                query_parameters={"partNumber": str(part.part_number), "uploadId": part.upload_id},
-                headers={"Content-Length": str(part.size), **headers},
-                **self._signing_kwargs(),
-            )
+        url = self._signed_url(
+            part.key,
+            "PUT",
+            expires_in,
+            query_parameters={"partNumber": str(part.part_number), "uploadId": part.upload_id},
+            headers={"Content-Length": str(part.size), **headers},
+        )
         until = expires_at(expires_in)
         return PartInstruction(part.part_number, url, part.size, until, headers)
 
