@@ -21,6 +21,7 @@ from s3_file_uploads.models import UploadedFile, UploadState
 
 from ..servers.moto import s3_client
 from .conftest import create_and_send, row_values
+from .expectations import assert_refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,11 +103,7 @@ def test_database_error_while_refusing_keeps_the_object_and_the_retry_refuses(
 
     retry = api.post(created["complete_url"])
 
-    assert retry.status_code == 400, retry.content
-    assert retry.json()["detail"] == "Not in this folder."
-    row = UploadedFile.objects.get(pk=created["id"])
-    assert row.file_upload_state == UploadState.FAILED
-    assert row.failure_reason == "Not in this folder."
+    assert_refused_with(retry, created["id"], "Not in this folder.")
     listed = storage.list_objects_v2(Bucket=s3_bucket, Prefix=created["file_key"])
     assert listed.get("KeyCount", 0) == 0
 

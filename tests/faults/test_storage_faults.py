@@ -13,6 +13,7 @@ from s3_file_uploads.testing import create_upload
 
 from ..servers.moto import s3_client
 from .conftest import create_and_send, row_values
+from .expectations import assert_refused_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,11 +68,7 @@ def test_storage_stopped_while_refusing_still_fails_the_row_and_says_why(api, ow
     plugin.before_complete = stop_storage_then_refuse
     reply = api.post(created["complete_url"])
 
-    assert reply.status_code == 400, reply.content
-    assert reply.json()["detail"] == "Executables are not accepted."
-    row = UploadedFile.objects.get(pk=created["id"])
-    assert row.file_upload_state == UploadState.FAILED
-    assert row.failure_reason == "Executables are not accepted."
+    assert_refused_with(reply, created["id"], "Executables are not accepted.")
     again = api.post(created["complete_url"])
     assert again.status_code == 400
     assert again.json()["detail"] == "Executables are not accepted."
