@@ -21,7 +21,7 @@ from .errors import StorageError, UploadRefused
 from .field_values import MAX_AGE, FieldValueInvalid, read_field_value
 from .models import UploadedFile, UploadState
 from .quotas import QuotaExceeded
-from .widgets import SubmittedUpload, UploadWidget
+from .widgets import CHOSEN, SubmittedUpload, UploadWidget
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,8 @@ class UploadFormField(forms.Field):
         except ValidationError:
             self._shown = (bound_field.initial,)
             raise
+        if upload is not None and str(upload.pk) != _pk(bound_field.initial):
+            setattr(upload, CHOSEN, True)  # its sender holds its value, or owns it
         self._shown = (upload,)
         return upload
 
@@ -143,6 +145,8 @@ class UploadFormField(forms.Field):
         except FieldValueInvalid:
             raise self._refusal("invalid", None) from None
         unchanged = named.upload_id == initial_pk
+        if named.keeps_only and not unchanged:  # seen in some form, never handed to its owner
+            raise self._refusal("not_yours", named.upload_id)
         if named.expired(self.max_age) and not unchanged:
             raise self._refusal("expired", named.upload_id)
         upload = UploadedFile.objects.filter(pk=named.upload_id).first()

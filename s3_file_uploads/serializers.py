@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import mimetypes
 import re
 from typing import Any
@@ -24,6 +25,8 @@ from .profiles import DEFAULT_PROFILE, Profile, get_profile, profiles
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (an RFC 9110 token)
 MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"\\\r\n]*\"))*$")
 _datetime = DateTimeField()
+#: How the part checksum algorithms are named in what a client reads.
+DIGEST_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
 
 
 class ProfileField(serializers.ChoiceField):
@@ -268,10 +271,16 @@ class PartNumbersSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    parts = DeclaredPartSerializer(many=True, required=False, default=list)
+    parts = DeclaredPartSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_PARTS_PER_BATCH,
+        error_messages={"max_length": f"Sign at most {MAX_PARTS_PER_BATCH} parts per request."},
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        checksums = {part["part_number"]: part["checksum"] for part in attrs["parts"]}
+        checksums = _declared_checksums(attrs["parts"], self.context.get("part_checksum", ""))
         numbers = sorted(set(attrs["part_numbers"]) | set(checksums))
         if not numbers:
             raise serializers.ValidationError(
@@ -287,6 +296,32 @@ class PartNumbersSerializer(serializers.Serializer):
                 {"part_numbers": f"This upload has {count} parts; there is no part {beyond[0]}."}
             )
         return {"part_numbers": numbers, "checksums": checksums}
+
+
+def _declared_checksums(parts: list[dict[str, Any]], algorithm: str) -> dict[int, str]:
+    """Each declared part's checksum by number: a part declared twice, or a checksum that is not
+    a digest of the plan's ``part_checksum`` algorithm, is refused rather than guessed at."""
+    checksums: dict[int, str] = {}
+    for part in parts:
+        number, checksum = part["part_number"], part["checksum"]
+        if number in checksums:
+            raise serializers.ValidationError(
+                {
+                    "parts": f"Declare each part once; this request declares part {number} more "
+                    "than once."
+                }
+            )
+        size = hashlib.new(algorithm).digest_size if algorithm else 0
+        if size and len(base64.b64decode(checksum)) != size:
+            name, length = DIGEST_NAMES.get(algorithm, algorithm), 4 * -(-size // 3)
+            raise serializers.ValidationError(
+                {
+                    "parts": f"Part {number}'s checksum is not a {name} digest: send the base64 "
+                    f"{name} of the part's bytes ({length} characters)."
+                }
+            )
+        checksums[number] = checksum
+    return checksums
 
 
 # 0.1.0's serializers, kept for projects that nest, extend or validate with them ----------------

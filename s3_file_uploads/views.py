@@ -276,7 +276,11 @@ class UploadedFilePartsView(MultipartView):
     def post(self, request: Request, file_id: UUID) -> Response:
         upload = self.get_open_multipart(file_id)
         numbers = PartNumbersSerializer(
-            data=request.data, context={"part_count": upload.part_count}
+            data=request.data,
+            context={
+                "part_count": upload.part_count,
+                "part_checksum": part_checksum_algorithm(upload),
+            },
         )
         numbers.is_valid(raise_exception=True)
         signed = numbers.validated_data

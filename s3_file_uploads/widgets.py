@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 
 from .errors import StorageError
-from .field_values import sign_field_value
+from .field_values import sign_field_value, sign_kept_value
 from .models import UploadedFile
 from .profiles import get_profile
 
@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 #: The API's create endpoint, where the widget's script starts each upload.
 CREATE_VIEW = "s3_file_uploads:upload-file-create"
+#: Marks a row the form took from its sender (a value they sent, a file they posted): shown
+#: again, it gets its full field value; any other row gets a value that only keeps it.
+CHOSEN = "_s3fu_chosen"
 
 
 class SubmittedUpload(NamedTuple):
@@ -57,7 +60,7 @@ class UploadWidget(forms.Widget):
         context["widget"].update(
             upload=upload,
             upload_name=(upload.filename or str(upload.pk)) if upload else "",
-            field_value=sign_field_value(upload) if upload else "",
+            field_value=_field_value(upload),
             download_url=_download_url(upload),
             endpoint=self.endpoint or _create_endpoint(),
             profile=self.profile,
@@ -90,6 +93,13 @@ class UploadWidget(forms.Widget):
     def id_for_label(self, id_: str) -> str:
         """The label points at the file input, the one a person uses."""
         return f"{id_}-file" if id_ else id_
+
+
+def _field_value(upload: UploadedFile | None) -> str:
+    """What the hidden input holds: whoever sees the form is not necessarily the owner."""
+    if upload is None:
+        return ""
+    return sign_field_value(upload) if getattr(upload, CHOSEN, False) else sign_kept_value(upload)
 
 
 def _download_url(upload: UploadedFile | None) -> str:
