@@ -11,8 +11,10 @@ from rest_framework.test import APIClient
 
 from ..contract import StorageBackend
 from ..errors import ObjectNotFound
-from .api import create_upload
+from ..models import UploadedFile
+from .api import api_url, create_upload
 from .browser import TIMEOUT, send_instruction
+from .content import md5_base64, sha256_base64
 from .contract import BODY
 from .fixtures import ConformanceFixtures
 
@@ -63,6 +65,26 @@ class HttpApiConformance(ConformanceFixtures):
         assert api.delete(created["file_path"]).status_code == 204
         with pytest.raises(ObjectNotFound):
             conformance_backend.stat(key)
+
+    def test_a_checksum_the_backend_cannot_verify_is_refused_at_create_saying_what_it_can(
+        self, api, conformance_backend
+    ):
+        declared = conformance_backend.capabilities.checksums
+        undeclared = sorted({"md5", "sha256"} - declared)
+        if not undeclared:
+            pytest.skip(f"the {conformance_backend.name} backend verifies md5 and sha256 alike")
+        algorithm = undeclared[0]
+        digest = {"md5": md5_base64, "sha256": sha256_base64}[algorithm](BODY)
+        field = {"md5": "content_md5", "sha256": "checksum_sha256"}[algorithm]
+
+        refused = api.post(api_url(), {"filename": "a.txt", field: digest}, format="json")
+
+        assert refused.status_code == 400
+        can = ", ".join(sorted(declared)) or "none"
+        assert f"cannot verify {algorithm} checksums (it can verify: {can})" in str(
+            refused.data["checksum"]
+        )
+        assert not UploadedFile.objects.exists()
 
     def test_oversize_object_is_refused_by_storage_or_by_complete(
         self, api, settings, conformance_backend, storage_base_url

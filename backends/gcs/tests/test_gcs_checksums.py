@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from s3_file_uploads.contract import Checksum
 from s3_file_uploads.models import UploadedFile, UploadState
 from s3_file_uploads.registry import get_backend
-from s3_file_uploads.testing import api_client, api_url, create_upload, send_instruction
-from s3_file_uploads.testing.content import md5_base64, sha256_base64
+from s3_file_uploads.testing import api_client, create_upload, send_instruction
+from s3_file_uploads.testing.content import md5_base64
 
 BODY = b"checked bytes\n" * 20
 pytestmark = pytest.mark.usefixtures("gcs_bucket")
@@ -83,13 +83,3 @@ def test_the_declared_md5_completes(api):
     done = api.post(created["complete_url"])
 
     assert done.status_code == 200, done.data
-
-
-def test_sha256_is_refused_at_create_saying_what_gcs_can_verify(api):
-    refused = api.post(
-        api_url(), {"filename": "a.txt", "checksum_sha256": sha256_base64(BODY)}, format="json"
-    )
-
-    assert refused.status_code == 400
-    assert "cannot verify sha256 checksums (it can verify: md5)" in str(refused.data["checksum"])
-    assert not UploadedFile.objects.exists()
