@@ -33,6 +33,14 @@ PDF = "application/pdf"
 TEN_BYTES_OF_PDF = UploadSpec(key=KEY, max_size=10, content_type=PDF, acl="private", expires_in=60)
 
 
+def assert_refused_storing_nothing(response, status: int, saying: str, store: Path) -> None:
+    """The upload was refused with ``status``, a detail that says ``saying``, and nothing was
+    left in the store."""
+    assert response.status_code == status
+    assert saying in response.json()["detail"]
+    assert files_under(store) == []
+
+
 def token_of(url: str) -> str:
     return url.split("/local/", 1)[1].split("/")[1]
 
@@ -145,9 +153,7 @@ def test_a_signed_checksum_is_held_to(live_server, backend, store, algorithm):
     url = live_server.url + instruction.url
     other = body[:-1] + bytes([body[-1] ^ 1])
     refused = requests.put(url, data=other, headers=instruction.headers)
-    assert refused.status_code == 400
-    assert f"{algorithm} checksum" in refused.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(refused, 400, f"{algorithm} checksum", store)
 
     stored = requests.put(url, data=body, headers=instruction.headers)
     assert stored.status_code == 201
@@ -156,9 +162,7 @@ def test_a_signed_checksum_is_held_to(live_server, backend, store, algorithm):
 
 def test_declared_length_over_the_limit_is_413_and_stores_nothing(live_server, backend, store):
     response = put(live_server, backend, b"x" * 1025, max_size=1024)
-    assert response.status_code == 413
-    assert "1024 bytes" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 413, "1024 bytes", store)
 
 
 def test_streaming_past_the_limit_stops_and_leaves_no_temporary_file(backend, store):
@@ -196,17 +200,13 @@ def test_a_body_cut_short_leaves_no_object(live_server, backend, store):
 
 def test_empty_body_is_refused(live_server, backend, store):
     response = put(live_server, backend, b"")
-    assert response.status_code == 400
-    assert "empty" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 400, "empty", store)
 
 
 @pytest.mark.parametrize("sent", ["text/html", "application/pdf; charset=x", ""])
 def test_other_content_type_is_refused(live_server, backend, store, sent):
     response = put(live_server, backend, b"%PDF-", headers={"Content-Type": sent})
-    assert response.status_code == 400
-    assert "Content-Type 'application/pdf'" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 400, "Content-Type 'application/pdf'", store)
 
 
 def test_tampered_token_is_refused(live_server, backend, store):
@@ -218,9 +218,7 @@ def test_tampered_token_is_refused(live_server, backend, store):
         data=b"x",
         headers=instruction.headers,
     )
-    assert response.status_code == 403
-    assert "signature" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 403, "signature", store)
 
 
 def test_a_token_with_a_raised_limit_but_the_old_signature_is_refused(live_server, backend, store):
@@ -265,9 +263,7 @@ def test_the_url_names_the_key_and_another_key_is_refused(live_server, backend, 
         data=b"x",
         headers=instruction.headers,
     )
-    assert response.status_code == 403
-    assert "another object key" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 403, "another object key", store)
 
     assert put(live_server, backend, b"%PDF").status_code == 201
     download = backend.presign_download(
@@ -283,9 +279,7 @@ def test_expired_token_is_refused_with_a_message(live_server, backend, store):
     response = requests.put(
         live_server.url + instruction.url, data=b"x", headers=instruction.headers
     )
-    assert response.status_code == 403
-    assert "expired" in response.json()["detail"]
-    assert files_under(store) == []
+    assert_refused_storing_nothing(response, 403, "expired", store)
 
 
 def test_second_put_is_refused_and_the_first_object_kept(live_server, backend, store):
