@@ -10,7 +10,6 @@ not: without a user the form stores it as anonymous).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,17 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.upload_field_app.urls
 
 TEXT = {"CONTENT_TYPES": ["text/plain"], "CHECK_CONTENT": False}
 SAVED = "Saved member"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def django_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    between its steps (and the test database's set-up) are still synchronous ones. Session-wide,
-    so it is in place before the session's database fixture; no test in the suite relies on
-    Django refusing ORM calls from async code."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
 
 
 @pytest.fixture(params=["local", "s3"])
