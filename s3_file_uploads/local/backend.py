@@ -45,6 +45,7 @@ from s3_file_uploads.contract import (
     StoredPart,
 )
 from s3_file_uploads.errors import BackendConfigurationError, ObjectNotFound
+from s3_file_uploads.sized_source import sized_source
 from s3_file_uploads.streams import byte_range
 
 from .errors import (
@@ -309,8 +310,10 @@ class LocalBackend(SignedLinkBackend):
         self.map_acl(target.acl)
         size = target.size
         limit = size if size is not None else MAXIMUM_SERVER_WRITE
+        # Held to its declared size as the clouds' writes are: UploadRefused, nothing stored.
+        source = sized_source(stream, size)
         return self.receive(
-            target.key, stream, max_size=limit, content_type=target.content_type, length=size
+            target.key, source, max_size=limit, content_type=target.content_type, length=size
         )
 
     # Multipart: parts staged on disk, assembled by streaming on complete.

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ..errors import ObjectExists, ObjectNotFound
+from ..errors import ObjectExists, ObjectNotFound, UploadRefused
 from .content import sample_bytes
 from .fixtures import ConformanceFixtures
 
@@ -83,6 +83,17 @@ class FileAccessConformance(ConformanceFixtures):
         assert info.size == len(data)
         with io_backend.open_read(key) as stream:
             assert stream.read() == data
+
+    def test_a_stream_that_breaks_its_declared_size_stores_nothing(self, io_backend, key):
+        cases = [(4, 5), (6, 5)]
+        if boundary := self.several_requests_write_size:
+            cases += [(boundary - 1, boundary), (boundary + 1, boundary)]
+        for held, declared in cases:
+            with pytest.raises(UploadRefused):
+                source = ChunkedReader(sample_bytes(held, seed=5))
+                io_backend.write(key, source, content_type="x/y", size=declared)
+            with pytest.raises(ObjectNotFound):
+                io_backend.stat(key)
 
     def test_open_read_of_a_missing_object_raises_object_not_found(self, io_backend, key):
         with pytest.raises(ObjectNotFound):

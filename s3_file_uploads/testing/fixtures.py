@@ -26,6 +26,10 @@ class ConformanceFixtures:
     #: Whether the test server answers with the signed Content-Disposition (fake-gcs-server
     #: does not; the GCS backend's own tests then assert the signed query parameters).
     server_applies_response_overrides: bool = True
+    #: The size from which the backend's ``write`` sends a stream in several requests (blocks,
+    #: parts, chunks), when it does: a stream that breaks its declared size is then also
+    #: tried one byte either side of it.
+    several_requests_write_size: int | None = None
 
     @pytest.fixture
     def conformance_backend(self) -> StorageBackend:

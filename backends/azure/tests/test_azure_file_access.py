@@ -9,7 +9,7 @@ import io
 import pytest
 from s3_file_uploads_azure.server_io import READ_CHUNK_SIZE, WRITE_BLOCK_SIZE
 
-from s3_file_uploads.errors import ObjectExists, ObjectNotFound, StorageError, UploadRefused
+from s3_file_uploads.errors import ObjectExists, StorageError
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing.content import sample_bytes
 from s3_file_uploads.testing.file_access import ChunkedReader
@@ -46,22 +46,6 @@ def test_a_write_in_blocks_over_a_stored_blob_is_refused_at_commit(azure_contain
 
     with backend.open_read("taken.bin") as stream:
         assert stream.read() == b"first"
-
-
-@pytest.mark.parametrize(
-    ("held", "declared"),
-    [(BLOCKS_SIZE - 1, BLOCKS_SIZE), (BLOCKS_SIZE + 1, BLOCKS_SIZE), (6, 5), (4, 5)],
-    ids=["blocks, one byte short", "blocks, one byte over", "one put, over", "one put, short"],
-)
-def test_a_stream_that_breaks_its_declared_size_stores_no_blob(azure_container, held, declared):
-    backend = get_backend("azure")
-    source = ChunkedReader(sample_bytes(held, seed=5))
-
-    with pytest.raises(UploadRefused, match=f"{declared} bytes declared"):
-        backend.write("sized.bin", source, content_type="x/y", size=declared)
-
-    with pytest.raises(ObjectNotFound):
-        backend.stat("sized.bin")
 
 
 def test_a_read_of_a_blob_replaced_meanwhile_fails_instead_of_mixing_two(azure_container):

@@ -1,6 +1,7 @@
 """The GCS backend passes the conformance kit against fake-gcs-server."""
 
 import pytest
+from s3_file_uploads_gcs.server_io import WRITE_CHUNK_SIZE
 
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing import BackendConformance
@@ -20,6 +21,7 @@ class TestGCSConformance(BackendConformance):
     # It also ignores response-content-disposition: test_gcs_backend.py proves the disposition
     # is in the signed URL instead.
     server_applies_response_overrides = False
+    several_requests_write_size = 2 * WRITE_CHUNK_SIZE  # a resumable upload in chunks
 
     @pytest.fixture
     def conformance_backend(self, gcs_bucket):

@@ -9,7 +9,7 @@ import io
 import pytest
 from s3_file_uploads_gcs.server_io import READ_CHUNK_SIZE, WRITE_CHUNK_SIZE
 
-from s3_file_uploads.errors import ObjectExists, ObjectNotFound, StorageError, UploadRefused
+from s3_file_uploads.errors import ObjectExists, StorageError
 from s3_file_uploads.registry import get_backend
 from s3_file_uploads.testing.content import sample_bytes
 from s3_file_uploads.testing.file_access import ChunkedReader
@@ -56,26 +56,6 @@ def test_fake_gcs_server_still_ignores_if_generation_match_on_resumable_uploads(
     backend.write("taken.bin", ChunkedReader(data), content_type="application/octet-stream")
 
     assert backend.stat("taken.bin").size == len(data)
-
-
-@pytest.mark.parametrize(
-    ("held", "declared"),
-    [(RESUMABLE_SIZE - 1, RESUMABLE_SIZE), (RESUMABLE_SIZE + 1, RESUMABLE_SIZE), (4, 5)],
-    ids=["resumable, one byte short", "resumable, one byte over", "one request, short"],
-)
-def test_a_stream_that_breaks_its_declared_size_stores_nothing(gcs_bucket, held, declared):
-    backend = get_backend("gcs")
-
-    with pytest.raises(UploadRefused, match=f"{declared} bytes declared"):
-        backend.write(
-            "sized.bin",
-            ChunkedReader(sample_bytes(held, seed=5)),
-            content_type="x/y",
-            size=declared,
-        )
-
-    with pytest.raises(ObjectNotFound):
-        backend.stat("sized.bin")
 
 
 def test_a_read_of_an_object_replaced_meanwhile_fails_instead_of_mixing_two(gcs_bucket):
