@@ -8,6 +8,7 @@ The rules themselves (no I/O) are tested in tests/test_content_rules.py.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -504,6 +505,8 @@ def test_checking_content_without_libmagic_is_a_warning_and_fails_a_deployment_c
     done = subprocess.run(
         [sys.executable, "-c", f"CHECK = {check}\nDEPLOY = {deploy}\n{WITHOUT_LIBMAGIC}"],
         cwd=Path(__file__).resolve().parent.parent,
+        # A project's own process: none of the test session's DJANGO_* variables.
+        env={k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
         capture_output=True,
         text=True,
         timeout=120,
