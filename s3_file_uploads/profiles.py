@@ -83,17 +83,6 @@ class Profile:
         media_type = essence(content_type)
         return any(fnmatchcase(media_type, pattern.lower()) for pattern in self.content_types)
 
-    def limits(self) -> dict[str, Any]:
-        """What a client may know of the profile: its limits, for the schema and for errors."""
-        return {
-            "max_size": self.max_size,
-            "content_types": list(self.content_types),
-            "acls": list(self.acls),
-            "default_acl": self.default_acl,
-            "quota_bytes": self.quota.bytes,
-            "quota_open_uploads": self.quota.open_uploads,
-        }
-
 
 class ProfileConfigurationError(ValueError):
     """A profile's settings are wrong; the message names the profile and the key."""
