@@ -142,9 +142,6 @@ export class DjangoUploads {
         },
         onProgress: ({ loaded, total }) => this.progress(file, loaded, total),
       });
-      if (done.status === "FAILED" || done.state === "FAILED") {
-        throw new UploadError(done.detail || "The server refused the stored file.", { phase: "complete", body: done });
-      }
       const current = this.uppy.getFile(file.id);
       if (current) this.uppy.emit("upload-success", current, { status: 200, body: done, uploadURL: done.file });
     } catch (error) {
