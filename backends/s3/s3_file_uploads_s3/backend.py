@@ -180,19 +180,14 @@ class S3Backend(StorageBackend):
         )
         self._client = session.client("s3", endpoint_url=endpoint_url, config=config)
         # CompleteMultipartUpload may take minutes for a large object: its own read timeout.
+        assembling_config = config.merge(Config(read_timeout=max(timeout, assemble_timeout)))
         self._assembling_client = session.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            config=config.merge(Config(read_timeout=max(timeout, assemble_timeout))),
+            "s3", endpoint_url=endpoint_url, config=assembling_config
         )
         # Server-side writes: a client whose PutObject and CompleteMultipartUpload never
         # replace an object (If-None-Match: *), with the assembling client's read timeout.
         self._writing_client = create_only(
-            session.client(
-                "s3",
-                endpoint_url=endpoint_url,
-                config=config.merge(Config(read_timeout=max(timeout, assemble_timeout))),
-            )
+            session.client("s3", endpoint_url=endpoint_url, config=assembling_config)
         )
 
     @classmethod
