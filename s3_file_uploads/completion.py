@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from . import quotas
 from .conf import content_type_allowed
 from .content_check import inspect_content
 from .contract import ObjectInfo
@@ -25,7 +24,7 @@ from .models import OPEN_STATES, UploadedFile, UploadState
 from .multipart import COMPOSITE, assemble
 from .plugins import hook
 from .profiles import get_profile
-from .quotas import QuotaExceeded
+from .quotas import QuotaExceeded, within_quota
 from .redaction import redact
 from .signals import upload_completed
 
@@ -87,8 +86,22 @@ def complete_upload(upload: UploadedFile) -> Outcome:
     if composite and not upload.checksum:  # the whole object's, from its checked parts
         algorithm = storage.capabilities.part_checksum + COMPOSITE
         changes.update(checksum_algorithm=algorithm, checksum=composite)
+
+    def move() -> bool:
+        return UploadedFile.objects.transition(
+            upload.pk, OPEN_STATES, UploadState.COMPLETED, **changes
+        )
+
+    # Where the profile has a byte quota, the stored size must fit it, checked and written in
+    # one step (the create reserved the declared size; this row's reservation is left out).
+    profile = get_profile(upload.profile)
     try:
-        moved = _complete_within_quota(upload, info, changes)
+        if profile is None or profile.quota.bytes is None:
+            moved = move()
+        else:
+            moved = within_quota(
+                upload.user_id, profile, info.size, move, excluding=upload.pk, adding_open=0
+            )
     except QuotaExceeded as exceeded:
         return _refuse(upload, str(exceeded))
     if not moved:
@@ -99,24 +112,6 @@ def complete_upload(upload: UploadedFile) -> Outcome:
     hook().s3_file_uploads_upload_completed(upload=upload)
     upload_completed.send(sender=UploadedFile, upload=upload)
     return Outcome(upload)
-
-
-def _complete_within_quota(upload: UploadedFile, info: ObjectInfo, changes: dict) -> bool:
-    """Move the row to COMPLETED; where its profile has a byte quota, only if the stored size
-    fits it, checked and written in one step (the create reserved the declared size)."""
-
-    def move() -> bool:
-        return UploadedFile.objects.transition(
-            upload.pk, OPEN_STATES, UploadState.COMPLETED, **changes
-        )
-
-    profile = get_profile(upload.profile)
-    if profile is None or profile.quota.bytes is None or upload.user_id is None:
-        return move()
-    with quotas.held(upload.user_id, profile):
-        now = quotas.usage(upload.user_id, profile, excluding=upload.pk)
-        quotas.check(profile, now, adding_bytes=info.size, adding_open=0)
-        return move()
 
 
 def check_object(upload: UploadedFile, info: ObjectInfo) -> None:

@@ -84,17 +84,37 @@ def check(profile: Profile, now: Usage, *, adding_bytes: int, adding_open: int) 
 
 @contextmanager
 def held(user: Any, profile: Profile) -> Iterator[None]:
-    """A transaction in which ``user``'s usage of ``profile`` cannot change under the caller."""
-    QuotaLock.objects.get_or_create(user=user, profile=profile.name)
+    """A transaction in which ``user``'s usage of ``profile`` cannot change under the caller.
+
+    ``user`` is a user or a user's primary key.
+    """
+    user_id = getattr(user, "pk", user)
+    QuotaLock.objects.get_or_create(user_id=user_id, profile=profile.name)
     with transaction.atomic():
-        QuotaLock.objects.filter(user=user, profile=profile.name).update(touched=timezone.now())
+        QuotaLock.objects.filter(user_id=user_id, profile=profile.name).update(
+            touched=timezone.now()
+        )
         yield
 
 
-def within_quota(user: Any, profile: Profile, size: int, write: Callable[[], T]) -> T:
-    """Check that a new upload of ``size`` bytes fits, then ``write()`` it, as one step."""
-    if not profile.quota or user is None or not user.is_authenticated:
+def within_quota(
+    user: Any,
+    profile: Profile,
+    size: int,
+    write: Callable[[], T],
+    *,
+    excluding: Any = None,
+    adding_open: int = 1,
+) -> T:
+    """Check that ``size`` more bytes and ``adding_open`` more open uploads fit, then
+    ``write()``, as one step.
+
+    ``user`` is a user or a user's primary key; ``excluding`` is the primary key of a row left
+    out of the usage (the upload a complete settles, counted again at ``size``).
+    """
+    if not profile.quota or user is None or not getattr(user, "is_authenticated", True):
         return write()
     with held(user, profile):
-        check(profile, usage(user, profile), adding_bytes=size, adding_open=1)
+        now = usage(user, profile, excluding=excluding)
+        check(profile, now, adding_bytes=size, adding_open=adding_open)
         return write()

@@ -267,6 +267,18 @@ def test_complete_checks_the_quota_again_with_the_stored_size(api, user, quota):
     assert QuotaLock.objects.filter(user=user, profile="document").count() == 1
 
 
+def test_complete_under_a_quota_takes_a_lock_row_that_does_not_exist_yet(api, user, quota):
+    created = create(api, profile="document", filename="a.pdf", size=4).data
+    QuotaLock.objects.all().delete()  # as for a row created before quotas, or by the server
+    assert send_instruction(created["upload"], b"four").status_code < 300
+
+    done = api.post(created["complete_url"])
+
+    assert done.status_code == 200
+    assert UploadedFile.objects.get(pk=created["id"]).file_upload_state == UploadState.COMPLETED
+    assert QuotaLock.objects.filter(user=user, profile="document").count() == 1
+
+
 def test_a_profile_throttle_scope_limits_creates_of_that_profile(api, profiled, settings):
     profiled.S3_FILE_UPLOADS = {
         **profiled.S3_FILE_UPLOADS,
