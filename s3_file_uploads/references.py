@@ -63,16 +63,14 @@ def upload_relations(registry: Apps = apps) -> list[Relation]:
     return found
 
 
-def unreferenced(relations: list[Relation] | None = None) -> Q:
-    """A condition on UploadedFile: no relation points at the row. Matches every row when no
-    relation exists."""
-    relations = upload_relations() if relations is None else relations
+def unreferenced(relations: list[Relation]) -> Q:
+    """A condition on UploadedFile: none of ``relations`` points at the row. Matches every row
+    when the list is empty."""
     return Q(*(~relation.exists() for relation in relations))
 
 
-def referrers(upload_pk: object, relations: list[Relation] | None = None) -> list[str]:
-    """The labels of the relations pointing at one upload, for a log line."""
-    relations = upload_relations() if relations is None else relations
+def referrers(upload_pk: object, relations: list[Relation]) -> list[str]:
+    """The labels of those of ``relations`` pointing at one upload, for a log line."""
     return [
         relation.label
         for relation in relations
