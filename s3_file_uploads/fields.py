@@ -70,11 +70,15 @@ class UploadField(models.ForeignKey):
         models.Field.validate(self, value, model_instance)
         if value is None:
             return
-        found = (
-            UploadedFile._base_manager.filter(pk=value)
-            .values_list("file_upload_state", "failure_reason", "profile")
-            .first()
-        )
+        cached = self.get_cached_value(model_instance, None) if model_instance else None
+        if cached is not None and str(cached.pk) == str(value):  # a form just loaded it
+            found = (cached.file_upload_state, cached.failure_reason, cached.profile)
+        else:
+            found = (
+                UploadedFile._base_manager.filter(pk=value)
+                .values_list("file_upload_state", "failure_reason", "profile")
+                .first()
+            )
         if found is None:
             raise DjangoValidationError(
                 'No upload has the id "%(pk)s".', code="does_not_exist", params={"pk": value}

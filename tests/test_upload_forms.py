@@ -102,6 +102,16 @@ def test_a_form_attaches_the_users_completed_uploads_of_each_profile(profiled, a
     assert (str(member.avatar_id), str(member.resume_id)) == (avatar["id"], resume["id"])
 
 
+def test_a_model_form_reads_each_upload_once_not_again_when_the_model_validates(
+    profiled, api, user, django_assert_num_queries
+):
+    avatar, resume = completed(api, "avatar"), completed(api, "document")
+    form = form_for(user, avatar=avatar["field_value"], resume=resume["field_value"])
+
+    with django_assert_num_queries(2):  # the form field's one read of each upload
+        assert form.is_valid(), form.errors
+
+
 def test_a_form_with_no_user_attaches_an_upload_still_owned_as_signed(profiled, api, user):
     avatar, resume = completed(api, "avatar"), completed(api, "document")
     form = form_for(None, avatar=avatar["field_value"], resume=resume["field_value"])
