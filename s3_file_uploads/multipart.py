@@ -17,6 +17,7 @@ from .conf import app_setting
 from .contract import Capabilities, Checksum, PartInstruction, StoredPart
 from .errors import ObjectNotFound, UploadRefused
 from .models import UploadedFile
+from .profiles import get_profile
 
 #: Most parts signed by one request, so one request never signs thousands of URLs.
 MAX_PARTS_PER_BATCH = 100
@@ -34,17 +35,12 @@ class PartsMissing(Exception):
 
 
 def wants_multipart(
-    size: int | None,
-    asked: bool | None,
-    capabilities: Capabilities,
-    threshold: int | None = None,
+    size: int | None, asked: bool | None, capabilities: Capabilities, threshold: int
 ) -> bool:
-    """Multipart when the client asks, or when the declared size passes the threshold (the
-    profile's, else ``MULTIPART_THRESHOLD``)."""
+    """Multipart when the client asks, or when the declared size passes the profile's
+    ``threshold``."""
     if asked is not None:
         return asked
-    if threshold is None:
-        threshold = app_setting("MULTIPART_THRESHOLD")
     return bool(capabilities.multipart and size and size > threshold)
 
 
@@ -72,14 +68,17 @@ def sign_parts(
     checksums = dict(checksums or {}) if algorithm else {}
     if checksums:
         part_checksums.record(upload, checksums)
+    # The profile's expiry, as create signed the upload with; a profile since removed: default's.
+    expires_in = (get_profile(upload.profile) or get_profile(None)).upload_expiry
+    key = upload.get_file_key()
     signed = []
     for number in part_numbers:
         part: dict[str, Any] = {
-            "key": upload.get_file_key(),
+            "key": key,
             "upload_id": upload.multipart_upload_id,
             "part_number": number,
             "size": upload.part_length(number),
-            "expires_in": app_setting("UPLOAD_EXPIRY"),
+            "expires_in": expires_in,
         }
         if number in checksums:  # backends that sign none keep their keyword signature
             part["checksum"] = Checksum(algorithm, checksums[number])

@@ -6,9 +6,12 @@ import base64
 import json
 import sys
 import types
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from s3_file_uploads.checks import check_profiles
@@ -73,6 +76,21 @@ def test_a_profile_decides_prefix_acl_limit_expiry_and_backend(api, profiled):
     assert imported.status_code == 201, imported.content
     assert imported.data["backend"] == "disk"
     assert imported.data["multipart"], "7 MiB passes the import profile's 6 MiB threshold"
+
+
+def test_parts_are_signed_for_the_profiles_upload_expiry(api, profiled):
+    profiled.S3_FILE_UPLOADS = {
+        **profiled.S3_FILE_UPLOADS,
+        "PROFILES": {**PROFILES, "import": {**PROFILES["import"], "UPLOAD_EXPIRY": 3600}},
+    }
+    created = create(api, profile="import", filename="rows.csv", size=7 * 1024 * 1024).data
+    before = timezone.now()
+
+    signed = api.post(created["multipart"]["parts_url"], {"part_numbers": [1]}, format="json")
+
+    assert signed.status_code == 200, signed.content
+    expires_at = parse_datetime(signed.data["parts"][0]["expires_at"])
+    assert expires_at - before >= timedelta(seconds=3600 - 5), "not the flat 300 seconds"
 
 
 def test_without_a_profile_the_flat_settings_apply_as_before(api, profiled):
