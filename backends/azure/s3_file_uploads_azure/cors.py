@@ -21,9 +21,10 @@ CORS_METHODS = ("PUT", "GET", "HEAD", "OPTIONS")
 CORS_ALLOWED_HEADERS = ("x-ms-blob-type", "content-type", "content-md5", "x-ms-*")
 CORS_EXPOSED_HEADERS = ("ETag",)
 CORS_MAX_AGE = 3600
-#: What a browser upload's preflight asks for: the PUT and the instruction's headers.
+#: What a browser upload's preflight asks for: the PUT and the instruction's headers (an upload
+#: or a part with a declared checksum sends Content-MD5).
 CORS_UPLOAD_METHODS = ("PUT",)
-CORS_UPLOAD_HEADERS = ("x-ms-blob-type", "content-type")
+CORS_UPLOAD_HEADERS = ("x-ms-blob-type", "content-type", "content-md5")
 
 
 def upload_cors_rule(origins: Sequence[str]) -> CorsRule:
