@@ -25,10 +25,10 @@ def upload_relation(
 
     if not isinstance(relation_info.model_field, UploadField) or relation_info.reverse:
         return field_class, field_kwargs
-    if issubclass(field_class, UploadedFilePrimaryKeyRelatedField):
-        return field_class, field_kwargs
-    kwargs = {key: value for key, value in field_kwargs.items() if key != "queryset"}
+    kwargs = dict(field_kwargs)  # the field drops the queryset DRF derived
     kwargs["profile"] = relation_info.model_field.profile
+    if issubclass(field_class, UploadedFilePrimaryKeyRelatedField):  # a serializer's own
+        return field_class, kwargs
     return UploadedFilePrimaryKeyRelatedField, kwargs
 
 

@@ -520,6 +520,20 @@ def test_a_plain_model_serializer_refuses_an_upload_of_another_profile(profiled,
     }
 
 
+class OwnRelationMemberSerializer(serializers.ModelSerializer):
+    serializer_related_field = UploadedFilePrimaryKeyRelatedField
+
+    class Meta:
+        model = Member
+        fields = ["name", "avatar", "resume"]
+
+
+def test_a_serializer_relating_through_the_upload_relation_still_gets_each_fields_profile():
+    fields = OwnRelationMemberSerializer().fields
+
+    assert (fields["avatar"].profile, fields["resume"].profile) == ("avatar", "document")
+
+
 def test_a_plain_model_serializer_refuses_anonymous_requests(profiled, api):
     document = completed(api, "document")["id"]
 
