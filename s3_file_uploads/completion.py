@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .conf import content_type_allowed
 from .content_check import inspect_content
 from .contract import ObjectInfo
 from .deletion import discard_quietly
@@ -144,9 +143,8 @@ def check_object(upload: UploadedFile, info: ObjectInfo) -> None:
 
 
 def _type_accepted(upload: UploadedFile, content_type: str) -> bool:
-    """The row's profile admits the stored type; rows from before profiles use the flat list."""
-    profile = get_profile(upload.profile)
-    return profile.accepts_type(content_type) if profile else content_type_allowed(content_type)
+    """The row's profile admits the stored type; a row whose profile is gone: the default's."""
+    return (get_profile(upload.profile) or get_profile(None)).accepts_type(content_type)
 
 
 def _refuse(upload: UploadedFile, reason: str) -> Outcome:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 from django import conf as django_conf
@@ -95,12 +94,6 @@ def options_from_settings(
         if value is not None:
             options[option] = value
     return options
-
-
-def content_type_allowed(content_type: str) -> bool:
-    """Whether ``ALLOWED_CONTENT_TYPES`` (patterns such as ``image/*``) admits the type."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return any(fnmatchcase(media_type, p.lower()) for p in app_setting("ALLOWED_CONTENT_TYPES"))
 
 
 def default_backend_name() -> str:
