@@ -18,10 +18,6 @@ from .models import UploadedFile
 
 #: The purpose: a value signed for anything else never reads as a field value.
 SALT = "s3_file_uploads.field_value"
-#: The purpose of the value a form renders for the upload already attached: whoever sees the
-#: form (staff, a co-editor) may send it back to keep that upload, but it attaches it nowhere
-#: else, since they are not its owner.
-KEPT_SALT = "s3_file_uploads.kept_value"
 #: How long a field value stays good after its upload last changed (completed, mostly): an
 #: upload made at the top of a long form is still attachable when the form is sent hours later.
 #: Dated by the row, not the clock, so the same upload always gets the same value (completing
@@ -69,8 +65,10 @@ def sign_field_value(upload: UploadedFile) -> str:
 
 
 def sign_kept_value(upload: UploadedFile) -> str:
-    """The value a form renders for ``upload`` already attached: it keeps it, nothing more."""
-    return signing.Signer(salt=KEPT_SALT).sign_object(_record(upload))
+    """The value a form renders for ``upload`` already attached: it keeps it, nothing more.
+    Whoever sees the form (staff, a co-editor) may send it back to keep that upload, but it
+    attaches it nowhere else, since they are not its owner."""
+    return signing.Signer(salt=SALT).sign_object({**_record(upload), "keep": True})
 
 
 def _record(upload: UploadedFile) -> dict[str, Any]:
@@ -84,18 +82,14 @@ def read_field_value(value: str) -> FieldValue:
 
     Raises FieldValueInvalid for anything not signed here as a field value or a kept value.
     """
-    for salt in (SALT, KEPT_SALT):
-        try:
-            record = signing.Signer(salt=salt).unsign_object(value)
-            return FieldValue(
-                upload_id=str(record["id"]),
-                profile=str(record["profile"]),
-                owner=None if record["owner"] is None else str(record["owner"]),
-                signed_at=float(record["at"]),
-                keeps_only=salt == KEPT_SALT,
-            )
-        except signing.BadSignature:
-            continue
-        except (KeyError, TypeError, ValueError):
-            break
-    raise FieldValueInvalid(value)
+    try:
+        record = signing.Signer(salt=SALT).unsign_object(value)
+        return FieldValue(
+            upload_id=str(record["id"]),
+            profile=str(record["profile"]),
+            owner=None if record["owner"] is None else str(record["owner"]),
+            signed_at=float(record["at"]),
+            keeps_only=record.get("keep", False) is True,
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise FieldValueInvalid(value) from None
