@@ -30,7 +30,7 @@ def upload_link(field_name: str, *, description: str | None = None) -> Callable[
         upload = getattr(obj, field_name)
         if upload is None:
             return "-"
-        name = upload.filename or str(upload.pk)
+        name = str(upload)
         return _download_link(upload, name, not_completed=name)
 
     show.__name__ = f"{field_name}_link"

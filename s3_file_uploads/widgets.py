@@ -59,7 +59,7 @@ class UploadWidget(forms.Widget):
         types = profile.content_types if profile else ()
         context["widget"].update(
             upload=upload,
-            upload_name=(upload.filename or str(upload.pk)) if upload else "",
+            upload_name=str(upload) if upload else "",
             field_value=_field_value(upload),
             download_url=_download_url(upload),
             endpoint=self.endpoint or _create_endpoint(),
