@@ -110,7 +110,8 @@ def assemble(upload: UploadedFile) -> str:
     if missing or wrong_size:
         raise PartsMissing(missing, wrong_size)
     ordered = [parts[n] for n in expected]
-    claims = part_checksums.declared(upload) if part_checksum_algorithm(upload) else {}
+    algorithm = part_checksum_algorithm(upload)
+    claims = part_checksums.declared(upload) if algorithm else {}
     try:
         unseen = part_checksums.hold_listed(upload, ordered, claims)
     except UploadRefused:
@@ -126,9 +127,9 @@ def assemble(upload: UploadedFile) -> str:
         if not storage.capabilities.server_side_io:
             return ""  # nothing can tell which bytes these parts hold
         part_checksums.hold_read_back(upload, unseen, claims)
-    part_checksums.forget(upload)  # held: the object's composite checksum stands for them
+    if claims:  # held: the object's composite checksum stands for them
+        part_checksums.forget(upload)
     checksums = [p.checksum or claims.get(p.part_number, "") for p in ordered]
-    algorithm = part_checksum_algorithm(upload)
     return part_checksums.composite(algorithm, checksums) if algorithm and all(checksums) else ""
 
 
