@@ -296,18 +296,7 @@ class GCSBackend(StorageBackend):
             )
 
     def stat(self, key: str) -> ObjectInfo:
-        with _translate_errors(self, key):
-            blob = self._bucket.get_blob(key, timeout=self.timeout, retry=self._retry)
-        if blob is None:
-            self._raise_if_bucket_missing(key)
-            raise ObjectNotFound(key, backend=self.name, key=key)
-        return ObjectInfo(
-            key=key,
-            size=blob.size,
-            content_type=blob.content_type,
-            etag=blob.etag,
-            checksums={"md5": blob.md5_hash} if blob.md5_hash else {},
-        )
+        return _info(key, self._stored_blob(key))
 
     def delete(self, key: str) -> None:
         try:
@@ -402,7 +391,7 @@ class GCSBackend(StorageBackend):
         except ObjectNotFound:
             self._raise_if_bucket_missing(key)
             raise
-        info = self.stat(key)
+        info = _info(key, blob)  # the SDK fills ``blob`` from the upload's reply
         logger.info("Stored %s bytes under key %s on backend %s", info.size, key, self.name)
         return info
 
@@ -573,6 +562,17 @@ class GCSBackend(StorageBackend):
 
         with _translate_errors(self, key):
             return self._retry(send)()
+
+
+def _info(key: str, blob: storage.Blob) -> ObjectInfo:
+    """What a blob's metadata (a stat's, or an upload's reply) says of the stored object."""
+    return ObjectInfo(
+        key=key,
+        size=blob.size,
+        content_type=blob.content_type,
+        etag=blob.etag,
+        checksums={"md5": blob.md5_hash} if blob.md5_hash else {},
+    )
 
 
 def _capped(expires_in: int) -> int:
