@@ -26,7 +26,7 @@ _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 (an RFC 9110 token)
 MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=(?:{_TOKEN}|\"[^\"\\\r\n]*\"))*$")
 _datetime = DateTimeField()
 #: How the part checksum algorithms are named in what a client reads.
-DIGEST_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
+DIGEST_NAMES = {"sha256": "a SHA-256", "md5": "an MD5"}
 
 
 class ProfileField(serializers.ChoiceField):
@@ -110,10 +110,10 @@ class UploadRequestSerializer(serializers.Serializer):
     checksum_sha256 = serializers.CharField(required=False, max_length=64)
 
     def validate_content_md5(self, value: str) -> str:
-        return _base64_digest(value, 16, "an MD5")
+        return _base64_digest(value, 16, DIGEST_NAMES["md5"])
 
     def validate_checksum_sha256(self, value: str) -> str:
-        return _base64_digest(value, 32, "a SHA-256")
+        return _base64_digest(value, 32, DIGEST_NAMES["sha256"])
 
     def get_fields(self) -> dict[str, serializers.Field]:
         """Shallow copies of the declared fields, each with its own validators list.
@@ -202,13 +202,16 @@ def _acl_refusal(acl: str, profile: Profile) -> str:
     )
 
 
-def _base64_digest(value: str, length: int, name: str) -> str:
+def _base64_digest(value: str, length: int | None, name: str, of: str = "the file") -> str:
+    """``value``, if it is the base64 of a digest of ``length`` bytes (any length for None);
+    ``name`` (``an MD5``) and ``of`` (what was hashed) word the refusal."""
     try:
-        digest = base64.b64decode(value, validate=True)
+        digest: bytes | None = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        digest = b""
-    if len(digest) != length:
-        raise serializers.ValidationError(f"Send {name} digest of the file, base64-encoded.")
+        digest = None
+    if digest is None or (length is not None and len(digest) != length):
+        chars = f" ({4 * -(-length // 3)} characters)" if length else ""
+        raise serializers.ValidationError(f"Send {name} digest of {of}, base64-encoded{chars}.")
     return value
 
 
@@ -251,15 +254,6 @@ class DeclaredPartSerializer(serializers.Serializer):
     part_number = serializers.IntegerField(min_value=1)
     checksum = serializers.CharField(max_length=128)
 
-    def validate_checksum(self, value: str) -> str:
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise serializers.ValidationError(
-                "Send the part's checksum in base64 (44 characters for SHA-256)."
-            ) from None
-        return value
-
 
 class PartNumbersSerializer(serializers.Serializer):
     """The body of ``POST /<id>/parts/``: which parts to sign, by number (``part_numbers``) or
@@ -300,7 +294,10 @@ class PartNumbersSerializer(serializers.Serializer):
 
 def _declared_checksums(parts: list[dict[str, Any]], algorithm: str) -> dict[int, str]:
     """Each declared part's checksum by number: a part declared twice, or a checksum that is not
-    a digest of the plan's ``part_checksum`` algorithm, is refused rather than guessed at."""
+    a digest of the plan's ``part_checksum`` algorithm (base64 at least, where the plan has
+    none), is refused rather than guessed at."""
+    size = hashlib.new(algorithm).digest_size if algorithm else None
+    name = DIGEST_NAMES.get(algorithm, f"a {algorithm}") if algorithm else "a"
     checksums: dict[int, str] = {}
     for part in parts:
         number, checksum = part["part_number"], part["checksum"]
@@ -311,16 +308,10 @@ def _declared_checksums(parts: list[dict[str, Any]], algorithm: str) -> dict[int
                     "than once."
                 }
             )
-        size = hashlib.new(algorithm).digest_size if algorithm else 0
-        if size and len(base64.b64decode(checksum)) != size:
-            name, length = DIGEST_NAMES.get(algorithm, algorithm), 4 * -(-size // 3)
-            raise serializers.ValidationError(
-                {
-                    "parts": f"Part {number}'s checksum is not a {name} digest: send the base64 "
-                    f"{name} of the part's bytes ({length} characters)."
-                }
-            )
-        checksums[number] = checksum
+        try:
+            checksums[number] = _base64_digest(checksum, size, name, f"part {number}'s bytes")
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"parts": exc.detail}) from None
     return checksums
 
 
