@@ -12,9 +12,9 @@ from typing import BinaryIO, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 
+from s3_file_uploads import streams
 from s3_file_uploads.contract import ObjectInfo
 
-from .files import CHUNK_SIZE
 from .grants import DownloadGrant
 from .replies import error
 
@@ -48,8 +48,10 @@ def serve_file(
         response = FileResponse(file, content_type=content_type(grant, info))
     else:
         start, end = byte_range
+        # A stream without a name that cannot seek: FileResponse guesses no headers from the
+        # path and does not measure the whole file.
         response = FileResponse(
-            _Slice(file, start, end - start + 1), content_type=content_type(grant, info)
+            streams.byte_range(file, start, end), content_type=content_type(grant, info)
         )
         response.status_code = 206
         response["Content-Length"] = str(end - start + 1)
@@ -88,28 +90,6 @@ def requested_range(
     if start >= size:
         return "unsatisfiable"
     return start, min(end, size - 1)
-
-
-class _Slice:
-    """``length`` bytes of an open file from ``start``: what FileResponse streams for a range.
-
-    It has no ``name``, ``tell`` or ``seek``, so FileResponse neither guesses headers from the
-    path nor measures the whole file.
-    """
-
-    def __init__(self, file: BinaryIO, start: int, length: int) -> None:
-        file.seek(start)
-        self._file, self._left = file, length
-
-    def read(self, size: int = CHUNK_SIZE) -> bytes:
-        if self._left <= 0:
-            return b""
-        chunk = self._file.read(min(size if size > 0 else CHUNK_SIZE, self._left))
-        self._left -= len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        self._file.close()
 
 
 def _private(response: HttpResponse) -> HttpResponse:
