@@ -6,15 +6,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from s3_file_uploads.profiles import profiles
-
-from .views import sign_in_demo_user
+from .views import sign_in_demo_user, upload_areas
 
 
 def profile_choices() -> list[tuple[str, str]]:
     """The demo's profiles the settings declare, as (name, title), in the plain page's order."""
-    declared = profiles()
-    return [(name, title) for name, title in settings.DEMO_UPLOAD_AREAS.items() if name in declared]
+    return [(area["profile"], area["title"]) for area in upload_areas()]
 
 
 @ensure_csrf_cookie

@@ -69,11 +69,21 @@ def upload_areas() -> list[dict[str, object]]:
     ]
 
 
-def sign_in_demo_user(request: HttpRequest) -> None:
-    """Logs the visitor in as the demo user (DEMO_AUTO_LOGIN), so every page works at once."""
-    if not request.user.is_authenticated and settings.DEMO_AUTO_LOGIN:
-        user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+def sign_in_demo_user(request: HttpRequest, *, staff: bool = False) -> bool:
+    """Logs the visitor in as the demo user (DEMO_AUTO_LOGIN), so every page works at once;
+    with ``staff``, as the demo user made staff for the admin, whoever was logged in before.
+    Returns whether the visitor is logged in now, or for ``staff`` whether this logged them in
+    (False when ``DEMO_AUTO_LOGIN`` is off). Demo only: never deploy that."""
+    if request.user.is_authenticated and not staff:
+        return True
+    if not settings.DEMO_AUTO_LOGIN:
+        return False
+    user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+    if staff and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return True
 
 
 @ensure_csrf_cookie
